@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// site-controller command line: run | check | status | probe | demo (see README).
+import { loadConfigFile, ConfigError } from './config/load.js';
+import { createDaemon } from './main.js';
+import { createLogger } from './log.js';
+
+export const DEFAULT_CONFIG = '/etc/site-controller/config.yaml';
+
+const USAGE = `usage: site-controller <command> [options]
+
+commands:
+  run   [-c FILE]   run the daemon
+  check [-c FILE]   validate a config; prints every problem as "path: message"
+
+The config file comes from -c, else $SITE_CONTROLLER_CONFIG, else ${DEFAULT_CONFIG}.
+`;
+
+interface Args {
+  command: string | undefined;
+  config: string;
+  json: boolean;
+  rest: string[];
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Args {
+  const args: Args = { command: undefined, config: env.SITE_CONTROLLER_CONFIG || DEFAULT_CONFIG, json: false, rest: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-c' || a === '--config') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a file`);
+      args.config = v;
+    } else if (a.startsWith('--config=')) args.config = a.slice('--config='.length);
+    else if (a === '--json') args.json = true;
+    else if (a === '-h' || a === '--help') args.command = 'help';
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
+    else if (args.command === undefined) args.command = a;
+    else args.rest.push(a);
+  }
+  return args;
+}
+
+function loadOrExit(path: string) {
+  try {
+    return loadConfigFile(path);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(err.message + '\n');
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function run(configPath: string): Promise<void> {
+  const config = loadOrExit(configPath);
+  const log = createLogger('site-controller', { level: config.log.level });
+  const daemon = createDaemon(config, { log });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn('second signal: exiting now', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    log.info('shutting down', { signal });
+    daemon.stop().then(() => process.exit(0), (err) => {
+      log.error('shutdown failed', { err });
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('uncaughtException', (err) => {
+    // State may be inconsistent; the store is crash-safe, so exit and let systemd restart us.
+    log.error('uncaught exception; exiting', { err: err.stack ?? err.message });
+    process.exit(70);
+  });
+  try {
+    await daemon.start();
+  } catch (err) {
+    log.error('could not start', { err: (err as Error).message });
+    await daemon.stop().catch(() => {});
+    process.exit(1);
+  }
+}
+
+function check(configPath: string): void {
+  try {
+    const config = loadConfigFile(configPath);
+    process.stdout.write(`${configPath}: valid (site ${config.site.id}, ${config.chargers.length} charger${config.chargers.length === 1 ? '' : 's'})\n`);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) process.stdout.write(`${p}\n`);
+    process.stderr.write(`${configPath}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}\n`);
+    process.exit(1);
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  switch (args.command) {
+    case 'run':
+      return run(args.config);
+    case 'check':
+      return check(args.config);
+    case 'help':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      process.stderr.write((args.command ? `unknown command ${args.command}\n\n` : '') + USAGE);
+      process.exit(2);
+  }
+}
+
+void main(process.argv.slice(2));

@@ -1,0 +1,50 @@
+// Checks that JSON Schema cannot express (cross-field rules). Also fills the
+// defaults that depend on other keys. Each rule explains itself in its message.
+import type { Config } from './types.js';
+
+const ROTATIONS_1P = ['L1', 'L2', 'L3'];
+const ROTATIONS_3P = ['L1L2L3', 'L2L3L1', 'L3L1L2'];
+const CUSTOM_REQUIRED = ['currentL1', 'currentL2', 'currentL3', 'voltageL1', 'voltageL2', 'voltageL3', 'powerTotal', 'importEnergy'];
+
+export function semanticProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const local = config.local;
+  const mtls = local.tls?.requireClientCert === true;
+  if (mtls && !local.tls?.ca) problems.push('local.tls.ca: is required when requireClientCert is true (client certificates are checked against it)');
+
+  const seen = new Map<string, number>();
+  config.chargers.forEach((c, i) => {
+    const prev = seen.get(c.id.toLowerCase());
+    if (prev !== undefined) problems.push(`chargers[${i}].id: duplicate of chargers[${prev}].id (${c.id})`);
+    else seen.set(c.id.toLowerCase(), i);
+    if (c.password === undefined && !local.allowUnknownChargers && !mtls) {
+      problems.push(`chargers[${i}].password: is required unless local.allowUnknownChargers or local.tls.requireClientCert is set`);
+    }
+    if (c.phaseRotation === undefined) c.phaseRotation = c.phases === 1 ? 'L1' : 'L1L2L3';
+    const allowed = c.phases === 1 ? ROTATIONS_1P : ROTATIONS_3P;
+    if (!allowed.includes(c.phaseRotation)) {
+      problems.push(`chargers[${i}].phaseRotation: must be one of ${allowed.join(', ')} for a ${c.phases}-phase charger`);
+    }
+  });
+
+  const grid = config.site.grid;
+  const usable = grid.maxCurrentA - grid.safetyMarginA;
+  if (usable <= 0) problems.push(`site.grid.safetyMarginA: must be below site.grid.maxCurrentA (${grid.maxCurrentA})`);
+  if (config.balancer.fallbackBudgetA > usable) {
+    problems.push(`balancer.fallbackBudgetA: must not exceed site.grid.maxCurrentA - safetyMarginA (${usable}); a fallback above the fuse fails open`);
+  }
+
+  const m = config.meter;
+  if (m) {
+    if (m.transport === 'tcp' && !m.host) problems.push('meter.host: is required for transport tcp');
+    if (m.transport === 'rtu' && !m.device) problems.push('meter.device: is required for transport rtu');
+    if (m.model === 'custom') {
+      for (const k of CUSTOM_REQUIRED) if (!m.registers?.[k]) problems.push(`meter.registers.${k}: is required for model custom`);
+    } else if (m.registers) {
+      problems.push(`meter.registers: only allowed with model custom (model ${m.model} has a built-in register map)`);
+    }
+    if (m.staleAfterMs <= m.pollIntervalMs) problems.push(`meter.staleAfterMs: must be longer than meter.pollIntervalMs (${m.pollIntervalMs})`);
+  }
+  if (config.mqtt && config.mqtt.topicPrefix === undefined) config.mqtt.topicPrefix = `site-controller/${config.site.id}`;
+  return problems;
+}

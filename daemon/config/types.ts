@@ -1,0 +1,96 @@
+// The validated, defaulted and secret-resolved configuration. Mirrors schema.json;
+// the schema is the authority for ranges and defaults.
+export type Secret = string;
+export type PhaseRotation = 'L1' | 'L2' | 'L3' | 'L1L2L3' | 'L2L3L1' | 'L3L1L2';
+
+export interface ChargerConfig {
+  id: string;
+  password?: Secret;
+  connectors: number;
+  maxCurrentA: number;
+  phases: 1 | 3;
+  /** Filled in by the loader when omitted: L1 for 1-phase, L1L2L3 for 3-phase. */
+  phaseRotation: PhaseRotation;
+  priority: number;
+}
+
+export interface LocalConfig {
+  listen: { host: string; port: number };
+  path: string;
+  tls?: { cert: string; key: string; ca?: string; requireClientCert: boolean };
+  allowUnknownChargers: boolean;
+  heartbeatIntervalS: number;
+  meterValueSampleIntervalS: number;
+  callTimeoutS: number;
+  pingIntervalS: number;
+  maxFrameBytes: number;
+  maxBadFrames: number;
+  authorization: { policy: 'accept-all' | 'local-list'; idTags: string[] };
+}
+
+export interface RegisterSpec {
+  address: number;
+  functionCode: 3 | 4;
+  type: 'float32' | 'int16' | 'uint16' | 'int32' | 'uint32';
+  wordOrder: 'big' | 'little';
+  scale: number;
+}
+
+export interface MeterConfig {
+  model: 'sdm630' | 'sdm72' | 'sdm120' | 'em24' | 'em340' | 'abb-b23' | 'custom';
+  transport: 'tcp' | 'rtu';
+  host?: string;
+  port: number;
+  device?: string;
+  baudRate: number;
+  parity: 'none' | 'even' | 'odd';
+  dataBits: 7 | 8;
+  stopBits: 1 | 2;
+  unitId: number;
+  pollIntervalMs: number;
+  timeoutMs: number;
+  staleAfterMs: number;
+  registers?: Partial<Record<string, RegisterSpec>>;
+}
+
+export interface UpstreamConfig {
+  url: string;
+  identity: string;
+  password?: Secret;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  protocol: 'ocpp1.6';
+  bootNotification: { chargePointVendor: string; chargePointModel: string };
+  offlineAuthorization: { allowUnknownIdTags: boolean };
+}
+
+export interface MqttConfig {
+  url: string;
+  username?: string;
+  password?: Secret;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  topicPrefix: string;
+}
+
+export interface HealthConfig {
+  modem?: { device: string; baudRate: number; intervalS: number; driver: 'auto' | 'generic' | 'quectel' | 'simcom'; commandTimeoutMs: number };
+  ntp: { intervalS: number; maxOffsetMs: number; servers?: string[] };
+  mtu?: { target?: string; intervalS: number };
+  system: { intervalS: number };
+}
+
+export interface Config {
+  site: { id: string; grid: { maxCurrentA: number; safetyMarginA: number; nominalVoltageV: number } };
+  local: LocalConfig;
+  chargers: ChargerConfig[];
+  upstream?: UpstreamConfig;
+  meter?: MeterConfig;
+  balancer: { minCurrentA: number; fallbackBudgetA: number };
+  store: { path: string };
+  mqtt?: MqttConfig;
+  health: HealthConfig;
+  log: { level: 'debug' | 'info' | 'warn' | 'error' };
+}

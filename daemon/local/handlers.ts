@@ -1,0 +1,125 @@
+// Handlers for every charger-initiated OCPP 1.6 message. Transaction messages are
+// committed to SQLite before the CALLRESULT goes out (principle 1); everything else
+// is answered at once from local state.
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import type { LocalConfig } from '../config/types.js';
+import type * as T from '../ocpp/v16/types.js';
+import type { Authorizer } from './authorizer.js';
+import type { ChargerSession } from './session.js';
+import type { ChargerRegistry } from './registry.js';
+import { foldMeterValues } from './live.js';
+
+export interface HandlerDeps {
+  store: Store;
+  authorizer: Authorizer;
+  registry: ChargerRegistry;
+  config: Pick<LocalConfig, 'heartbeatIntervalS'>;
+  log: Logger;
+  now: () => number;
+}
+
+async function authorizeSafely(deps: HandlerDeps, req: Parameters<Authorizer['authorize']>[0]): Promise<T.IdTagInfo> {
+  try {
+    return await deps.authorizer.authorize(req);
+  } catch (err) {
+    deps.log.error('authorizer failed; answering Invalid', { charger: req.chargerId, err: (err as Error).message });
+    return { status: 'Invalid' };
+  }
+}
+
+export function registerHandlers(session: ChargerSession, deps: HandlerDeps): void {
+  const { store, registry, now } = deps;
+  const log = deps.log.child('local', { charger: session.id });
+  const id = session.id;
+  const seen = () => (session.lastSeenAt = now());
+  const iso = () => new Date(now()).toISOString();
+
+  session.rpc
+    .handle('BootNotification', async (req: T.BootNotificationRequest): Promise<T.BootNotificationResponse> => {
+      seen();
+      session.boot = {
+        vendor: req.chargePointVendor, model: req.chargePointModel,
+        serialNumber: req.chargePointSerialNumber ?? req.chargeBoxSerialNumber, firmwareVersion: req.firmwareVersion,
+        iccid: req.iccid, imsi: req.imsi, meterType: req.meterType, meterSerialNumber: req.meterSerialNumber,
+      };
+      await store.write(() => store.chargers.recordBoot(id, session.boot!));
+      log.info('boot', { vendor: req.chargePointVendor, model: req.chargePointModel, firmware: req.firmwareVersion });
+      return { status: 'Accepted', currentTime: iso(), interval: deps.config.heartbeatIntervalS };
+    })
+    .handle('Heartbeat', (): T.HeartbeatResponse => {
+      seen();
+      return { currentTime: iso() };
+    })
+    .handle('StatusNotification', async (req: T.StatusNotificationRequest): Promise<T.StatusNotificationResponse> => {
+      seen();
+      const c = session.connector(req.connectorId, now());
+      c.status = req.status;
+      c.errorCode = req.errorCode;
+      c.updatedAt = now();
+      await store.write(() => store.chargers.recordStatus(id, {
+        connectorId: req.connectorId, status: req.status, errorCode: req.errorCode, info: req.info,
+        vendorId: req.vendorId, vendorErrorCode: req.vendorErrorCode, timestamp: req.timestamp,
+      }));
+      if (req.errorCode !== 'NoError') log.warn('connector fault', { connector: req.connectorId, status: req.status, error: req.errorCode, info: req.info });
+      registry.emit('status', session, req.connectorId);
+      return {};
+    })
+    .handle('Authorize', async (req: T.AuthorizeRequest): Promise<T.AuthorizeResponse> => {
+      seen();
+      return { idTagInfo: await authorizeSafely(deps, { chargerId: id, idTag: req.idTag, purpose: 'Authorize' }) };
+    })
+    .handle('StartTransaction', async (req: T.StartTransactionRequest): Promise<T.StartTransactionResponse> => {
+      seen();
+      const idTagInfo = await authorizeSafely(deps, { chargerId: id, idTag: req.idTag, connectorId: req.connectorId, purpose: 'StartTransaction' });
+      const { id: transactionId, duplicate } = await store.write(() => store.transactions.start({
+        chargerId: id, connectorId: req.connectorId, idTag: req.idTag, authStatus: idTagInfo.status,
+        meterStartWh: req.meterStart, startedAt: req.timestamp, reservationId: req.reservationId, payload: req,
+      }));
+      session.connector(req.connectorId, now()).transactionId = transactionId;
+      log.info('transaction started', { connector: req.connectorId, tx: transactionId, idTag: req.idTag, auth: idTagInfo.status, retry: duplicate || undefined });
+      registry.emit('transactionStarted', session, req.connectorId, transactionId);
+      return { transactionId, idTagInfo };
+    })
+    .handle('StopTransaction', async (req: T.StopTransactionRequest): Promise<T.StopTransactionResponse> => {
+      seen();
+      const idTagInfo = req.idTag ? await authorizeSafely(deps, { chargerId: id, idTag: req.idTag, purpose: 'StopTransaction' }) : undefined;
+      const r = await store.write(() => store.transactions.stop({
+        chargerId: id, transactionId: req.transactionId, idTag: req.idTag, meterStopWh: req.meterStop,
+        stoppedAt: req.timestamp, reason: req.reason, payload: req,
+      }));
+      for (const c of session.connectors.values()) if (c.transactionId === req.transactionId) c.transactionId = null;
+      if (!r.known) log.warn('StopTransaction for an unknown transaction: recorded and acknowledged', { tx: req.transactionId });
+      else log.info('transaction stopped', { tx: req.transactionId, reason: req.reason, meterStop: req.meterStop, retry: r.duplicate || undefined });
+      registry.emit('transactionStopped', session, req.transactionId, r.known);
+      return idTagInfo ? { idTagInfo } : {};
+    })
+    .handle('MeterValues', async (req: T.MeterValuesRequest): Promise<T.MeterValuesResponse> => {
+      seen();
+      if (req.transactionId !== undefined) {
+        const txId = req.transactionId;
+        const known = await store.write(() => store.transactions.meterValues(id, txId, req));
+        if (!known) log.warn('MeterValues for an unknown transaction: recorded', { tx: txId });
+      }
+      const c = session.connector(req.connectorId, now());
+      c.live = foldMeterValues(c.live, req.meterValue);
+      registry.emit('meterValues', session, req.connectorId);
+      return {};
+    })
+    .handle('DataTransfer', (req: T.DataTransferRequest): T.DataTransferResponse => {
+      seen();
+      log.info('DataTransfer from charger', { vendorId: req.vendorId, messageId: req.messageId });
+      return { status: 'UnknownVendorId' };
+    })
+    .handle('DiagnosticsStatusNotification', async (req: T.DiagnosticsStatusNotificationRequest): Promise<T.DiagnosticsStatusNotificationResponse> => {
+      seen();
+      await store.write(() => store.chargers.setDiagnosticsStatus(id, req.status));
+      return {};
+    })
+    .handle('FirmwareStatusNotification', async (req: T.FirmwareStatusNotificationRequest): Promise<T.FirmwareStatusNotificationResponse> => {
+      seen();
+      await store.write(() => store.chargers.setFirmwareStatus(id, req.status));
+      log.info('firmware status', { status: req.status });
+      return {};
+    });
+}

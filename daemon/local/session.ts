@@ -1,0 +1,69 @@
+// One connected charger: its RPC connection, what it told us at boot, its
+// smart-charging capabilities and the live state of its connectors.
+import type { RpcConnection } from '../ocpp/rpc.js';
+import type { ChargerConfig } from '../config/types.js';
+import type { V16Actions } from '../ocpp/v16/types.js';
+import type { BootInfo } from '../store/chargers.js';
+import type { LiveMeasurements } from './live.js';
+
+/** Actions the site may send to a charger. */
+export type ChargerCommand =
+  | 'SetChargingProfile' | 'ClearChargingProfile' | 'GetCompositeSchedule' | 'RemoteStartTransaction'
+  | 'RemoteStopTransaction' | 'ChangeAvailability' | 'ChangeConfiguration' | 'GetConfiguration' | 'Reset'
+  | 'UnlockConnector' | 'TriggerMessage' | 'ReserveNow' | 'CancelReservation' | 'SendLocalList' | 'DataTransfer'
+  | 'ClearCache' | 'GetLocalListVersion' | 'GetDiagnostics' | 'UpdateFirmware';
+
+export type CommandRequest<A extends ChargerCommand> = V16Actions[A]['req'];
+export type CommandResponse<A extends ChargerCommand> = V16Actions[A]['conf'];
+
+export interface ConnectorState {
+  status: string;
+  errorCode: string;
+  transactionId: number | null;
+  live: LiveMeasurements | undefined;
+  updatedAt: number;
+}
+
+export interface SmartChargingCapabilities {
+  maxStackLevel: number | null;
+  /** From ChargingScheduleAllowedChargingRateUnit: which units the charger accepts. */
+  rateUnits: Array<'Current' | 'Power'>;
+  maxPeriods: number | null;
+  maxProfiles: number | null;
+  /** Every key the charger reported, as strings. */
+  keys: Record<string, string>;
+}
+
+export class ChargerSession {
+  readonly connectedAt: number;
+  boot: BootInfo | null = null;
+  capabilities: SmartChargingCapabilities | null = null;
+  readonly connectors = new Map<number, ConnectorState>();
+  lastSeenAt: number;
+
+  constructor(
+    readonly id: string,
+    /** undefined for a charger admitted by allowUnknownChargers. */
+    readonly config: ChargerConfig | undefined,
+    readonly rpc: RpcConnection,
+    readonly remoteAddress: string,
+    now: number,
+  ) {
+    this.connectedAt = now;
+    this.lastSeenAt = now;
+  }
+
+  /** Sends a command to this charger; typed by action. */
+  send<A extends ChargerCommand>(action: A, request: CommandRequest<A>, opts?: { timeoutMs?: number }): Promise<CommandResponse<A>> {
+    return this.rpc.call<CommandResponse<A>>(action, request, opts);
+  }
+
+  connector(id: number, now: number): ConnectorState {
+    let c = this.connectors.get(id);
+    if (!c) {
+      c = { status: 'Unknown', errorCode: 'NoError', transactionId: null, live: undefined, updatedAt: now };
+      this.connectors.set(id, c);
+    }
+    return c;
+  }
+}

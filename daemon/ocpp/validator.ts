@@ -1,0 +1,95 @@
+// Validates OCPP payloads against the official JSON schemas of a protocol version
+// and turns the first violation into the CALLERROR code the spec prescribes.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv04Module from 'ajv-draft-04';
+import addFormatsModule from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { RpcError, type RpcErrorCode } from './errors.js';
+
+// CommonJS default exports seen through NodeNext typings.
+const Ajv04 = Ajv04Module.default;
+const addFormats = addFormatsModule.default;
+
+export const SCHEMA_ROOT = fileURLToPath(new URL('./schemas/', import.meta.url));
+
+/**
+ * The spec's meanings: Occurrence = a field missing or repeated too often; Type = wrong
+ * JSON type; PropertyConstraint = right type, invalid value; Format = not the PDU's shape.
+ */
+export function errorCodeFor(keyword: string): RpcErrorCode {
+  switch (keyword) {
+    case 'required':
+    case 'minItems':
+    case 'maxItems':
+      return 'OccurrenceConstraintViolation';
+    case 'type':
+      return 'TypeConstraintViolation';
+    case 'enum':
+    case 'const':
+    case 'maxLength':
+    case 'minLength':
+    case 'format':
+    case 'pattern':
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+    case 'multipleOf':
+      return 'PropertyConstraintViolation';
+    default:
+      return 'FormatViolation';
+  }
+}
+
+export function describeViolation(action: string, e: ErrorObject): RpcError {
+  const where = e.instancePath === '' ? '(payload)' : e.instancePath;
+  let msg = e.message ?? e.keyword;
+  if (e.keyword === 'additionalProperties') msg = `unexpected property "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  if (e.keyword === 'enum') msg = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  return new RpcError(errorCodeFor(e.keyword), `${action}: ${where} ${msg}`, { path: e.instancePath, keyword: e.keyword });
+}
+
+export class SchemaValidator {
+  private readonly requests = new Map<string, ValidateFunction>();
+  private readonly responses = new Map<string, ValidateFunction>();
+
+  /** Loads `<Action>.json` and `<Action>Response.json` files from dir. */
+  constructor(readonly dir: string) {
+    // strict:false because the official 1.6 schemas carry keywords in odd places
+    // (additionalProperties on string enums); we use them as published.
+    // multipleOfPrecision: limits like 6.3 A are multiples of 0.1 only up to float rounding.
+    const ajv = new Ajv04({ strict: false, allErrors: false, multipleOfPrecision: 6 });
+    addFormats(ajv);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const schema = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      const fn = ajv.compile(schema);
+      if (file.endsWith('Response.json')) this.responses.set(file.slice(0, -'Response.json'.length), fn);
+      else this.requests.set(file.slice(0, -'.json'.length), fn);
+    }
+  }
+
+  get actions(): string[] {
+    return [...this.requests.keys()];
+  }
+
+  has(action: string): boolean {
+    return this.requests.has(action);
+  }
+
+  /** null when valid. */
+  request(action: string, payload: unknown): RpcError | null {
+    return this.check(this.requests.get(action), action, payload);
+  }
+
+  response(action: string, payload: unknown): RpcError | null {
+    return this.check(this.responses.get(action), action, payload);
+  }
+
+  private check(fn: ValidateFunction | undefined, action: string, payload: unknown): RpcError | null {
+    if (!fn) return new RpcError('NotImplemented', `unknown action ${action}`);
+    if (fn(payload)) return null;
+    return describeViolation(action, fn.errors![0]);
+  }
+}

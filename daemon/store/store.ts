@@ -1,0 +1,34 @@
+// The store facade the services get injected: one database, one commit queue,
+// the repositories. close() flushes pending work and checkpoints the WAL.
+import { openDatabase, CommitQueue, type Db } from './db.js';
+import { TransactionRepository } from './transactions.js';
+import { ChargerRepository } from './chargers.js';
+import { KvRepository } from './kv.js';
+
+export class Store {
+  readonly db: Db;
+  readonly commits: CommitQueue;
+  readonly transactions: TransactionRepository;
+  readonly chargers: ChargerRepository;
+  readonly kv: KvRepository;
+
+  constructor(path: string, now: () => number = Date.now) {
+    this.db = openDatabase({ path });
+    this.commits = new CommitQueue(this.db);
+    this.transactions = new TransactionRepository(this.db, now);
+    this.chargers = new ChargerRepository(this.db, now);
+    this.kv = new KvRepository(this.db, now);
+  }
+
+  /** Runs fn in the next group commit; resolves after it is on disk. */
+  write<T>(fn: () => T): Promise<T> {
+    return this.commits.run(fn);
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    this.commits.close();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+  }
+}
