@@ -59,8 +59,14 @@ export function errorMessage(err: unknown): string {
  */
 export async function withTimeout<T>(work: Promise<T>, ms: number, fallback: () => T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback()), ms);
+  const late = new Promise<T>((resolve, reject) => {
+    timer = setTimeout(() => {
+      try {
+        resolve(fallback());
+      } catch (err) {
+        reject(err); // a fallback may throw to turn the timeout into an error
+      }
+    }, ms);
   });
   try {
     return await Promise.race([work, late]);

@@ -43,7 +43,7 @@ export function buildRequest(t1Ms: number): Buffer {
   const buf = Buffer.alloc(NTP_PACKET_BYTES);
   buf[0] = (0 << 6) | (4 << 3) | 3;
   writeNtpTimestamp(buf, 40, t1Ms);
-  buf.writeUInt32BE((buf.readUInt32BE(44) & ~0x3ff) | randomInt(0x400), 44);
+  buf.writeUInt32BE(((buf.readUInt32BE(44) & ~0x3ff) | randomInt(0x400)) >>> 0, 44);
   return buf;
 }
 
@@ -94,7 +94,10 @@ export function sntpQuery(server: string, opts: SntpOptions = {}): Promise<SntpS
   const socket = dgram.createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
   return new Promise<SntpSample>((resolve, reject) => {
     let request: Buffer | undefined;
+    let finished = false;
     const done = (err: Error | null, sample?: SntpSample) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       socket.removeAllListeners('message');
       socket.close();
@@ -116,11 +119,17 @@ export function sntpQuery(server: string, opts: SntpOptions = {}): Promise<SntpS
       }
     });
     // connect() makes the kernel drop datagrams from any other address:port.
-    socket.connect(port, host, () => {
-      request = buildRequest(now());
-      socket.send(request, (err) => {
-        if (err) done(err);
-      });
+    // A failed name lookup arrives as the callback's argument.
+    socket.connect(port, host, (err?: Error) => {
+      if (err) return done(err);
+      try {
+        request = buildRequest(now());
+        socket.send(request, (err) => {
+          if (err) done(err);
+        });
+      } catch (err) {
+        done(err as Error); // never let a throw escape a socket callback
+      }
     });
   });
 }

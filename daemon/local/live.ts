@@ -16,10 +16,10 @@ export interface LiveMeasurements {
 
 const PHASE_INDEX: Record<string, number> = { L1: 0, L2: 1, L3: 2, 'L1-N': 0, 'L2-N': 1, 'L3-N': 2 };
 
-function scaled(sv: SampledValue, base: string, kilo: string): number | null {
+function scaled(sv: SampledValue, base: string, kilo: string | null): number | null {
   const v = Number(sv.value);
   if (!Number.isFinite(v) || (sv.format !== undefined && sv.format !== 'Raw')) return null;
-  if (sv.unit === kilo) return v * 1000;
+  if (kilo !== null && sv.unit === kilo) return v * 1000;
   if (sv.unit === undefined || sv.unit === base) return v;
   return null;
 }
@@ -43,10 +43,10 @@ export function foldMeterValues(prev: LiveMeasurements | undefined, meterValue: 
         const v = scaled(sv, 'W', 'kW');
         if (v !== null) out.powerW = v;
       } else if (measurand === 'Current.Offered' && !sv.phase) {
-        const v = scaled(sv, 'A', 'A');
+        const v = scaled(sv, 'A', null);
         if (v !== null && v >= 0) out.offeredA = v;
       } else if (measurand === 'Current.Import') {
-        const v = scaled(sv, 'A', 'A');
+        const v = scaled(sv, 'A', null);
         if (v === null || v < 0) continue;
         const i = sv.phase !== undefined ? PHASE_INDEX[sv.phase] : undefined;
         if (i !== undefined) out.currentA[i] = v;
