@@ -67,11 +67,11 @@ export interface LoadOptions {
 
 /** Parses, validates and resolves a config text; throws ConfigError naming `source`. */
 export function parseConfig(text: string, source: string, opts: LoadOptions = {}): Config {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(source, doc.errors.map((e) => {
       const pos = e.linePos?.[0];
-      return `${pos ? `line ${pos.line}, column ${pos.col}` : 'yaml'}: ${e.message.split('\n')[0]}`;
+      return `${pos ? `line ${pos.line}, column ${pos.col}` : 'yaml'}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`;
     }));
   }
   const raw: unknown = doc.toJS() ?? {};

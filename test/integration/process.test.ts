@@ -1,0 +1,69 @@
+// The daemon as a real process: kill -9 right after a charger got its
+// StartTransaction answer loses nothing; SIGTERM shuts down cleanly with exit 0.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { makeTempDir, testConfigObject, writeConfig } from '../helpers/daemon.js';
+import { connectRaw } from '../helpers/raw-client.js';
+import { spawnDaemon } from '../helpers/child.js';
+
+test('kill -9 right after a StartTransaction answer: after restart the transaction is there and its stop matches', async (t) => {
+  const dir = makeTempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = writeConfig(dir, testConfigObject(dir, { log: { level: 'info' } }));
+
+  const first = await spawnDaemon(config);
+  t.after(() => first.kill('SIGKILL'));
+  const cp = await connectRaw(`ws://127.0.0.1:${first.port}/ocpp/CP-1`, { auth: 'CP-1:secret-1' });
+  const start = await cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG', meterStart: 100, timestamp: '2026-11-21T10:00:00.000Z' });
+  first.proc.kill('SIGKILL');
+  const died = await first.exited;
+  assert.equal(died.signal, 'SIGKILL');
+  await cp.closed;
+  const txId = start[2].transactionId;
+
+  const second = await spawnDaemon(config);
+  t.after(() => second.kill('SIGKILL'));
+  const again = await connectRaw(`ws://127.0.0.1:${second.port}/ocpp/CP-1`, { auth: 'CP-1:secret-1' });
+  const stop = await again.call('StopTransaction', { transactionId: txId, meterStop: 900, timestamp: '2026-11-21T11:00:00.000Z' });
+  assert.equal(stop[0], 3);
+  // A new transaction after the crash gets a fresh id.
+  const next = await again.call('StartTransaction', { connectorId: 2, idTag: 'TAG', meterStart: 0, timestamp: '2026-11-21T11:01:00.000Z' });
+  assert.ok(next[2].transactionId > txId);
+  await again.close();
+  const exit = await second.kill('SIGTERM');
+  assert.equal(exit.code, 0);
+
+  const db = new Database(`${dir}/site.db`, { readonly: true });
+  t.after(() => db.close());
+  const tx = db.prepare('SELECT meter_start_wh, meter_stop_wh FROM transactions WHERE id = ?').get(txId);
+  assert.deepEqual(tx, { meter_start_wh: 100, meter_stop_wh: 900 });
+  const actions = db.prepare('SELECT action FROM transaction_messages WHERE transaction_id = ? ORDER BY seq').all(txId).map((r: any) => r.action);
+  assert.deepEqual(actions, ['StartTransaction', 'StopTransaction']);
+});
+
+test('SIGTERM closes chargers with 1001 and exits 0', async (t) => {
+  const dir = makeTempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const daemon = await spawnDaemon(writeConfig(dir, testConfigObject(dir, { log: { level: 'info' } })));
+  t.after(() => daemon.kill('SIGKILL'));
+  const cp = await connectRaw(`ws://127.0.0.1:${daemon.port}/ocpp/CP-1`, { auth: 'CP-1:secret-1' });
+  const exit = await daemon.kill('SIGTERM');
+  assert.equal(exit.code, 0);
+  const closed = await cp.closed;
+  assert.equal(closed.code, 1001);
+  assert.match(daemon.output(), /stopped/);
+});
+
+test('a bad config makes run exit 1 with the problem named', async (t) => {
+  const dir = makeTempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = writeConfig(dir, testConfigObject(dir, { local: { heartbeatIntervalS: 'often' } }));
+  await assert.rejects(spawnDaemon(file), (err: Error) => {
+    assert.match(err.message, /exited with 1/);
+    assert.match(err.message, /local\.heartbeatIntervalS: must be integer/);
+    assert.ok(err.message.includes(file));
+    return true;
+  });
+});
