@@ -63,7 +63,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
       if (stopped) return;
       stopped = true;
       await local.stop();
-      store.close();
+      await store.close();
       log.info('stopped');
     },
   };

@@ -14,7 +14,9 @@ export type PingOutcome =
   | { kind: 'not-permitted'; message: string }
   | { kind: 'unknown-host'; message: string }
   /** ping itself failed for another reason (bad option, e.g. busybox without -M). */
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string }
+  /** No ping binary at all (set by the caller's runner, never parsed). */
+  | { kind: 'unavailable'; message: string };
 
 const lineMatching = (text: string, re: RegExp) => text.split('\n').find((l) => re.test(l))?.trim() ?? '';
 

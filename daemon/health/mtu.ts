@@ -52,12 +52,14 @@ function whyNotProbed(size: number, r: PingOutcome): string {
       return `cannot resolve target (${r.message})`;
     case 'lost':
       return `no answer to a ${size}-byte ping: the host drops ICMP echo or is unreachable`;
+    case 'unavailable':
+      return r.message;
     case 'too-big':
     case 'icmp-error':
     case 'error':
       return `${size}-byte ping failed: ${r.message}`;
-    default:
-      return 'unexpected ping outcome';
+    case 'reply':
+      return 'unexpected reply';
   }
 }
 
@@ -75,19 +77,25 @@ export async function probePathMtu(ping: PingProbe, low: number, high: number): 
   let lo = low;
   let hi = high + 1;
   let hiSilent = false; // did the smallest failing size vanish without any answer?
-  let next: number | null = high;
+  // Likely answers first: Ethernet's 1500 (most Internet paths), then the
+  // interface MTU (loopback, LAN); only then bisect.
+  const likely = [Math.min(high, ETHERNET_MTU), high];
   while (hi - lo > 1 && pings < MAX_PINGS) {
-    // Most Internet paths are at most Ethernet's 1500: trying it early splits a
-    // jumbo or loopback range in one step.
-    const size = next ?? (lo < ETHERNET_MTU && ETHERNET_MTU < hi ? ETHERNET_MTU : Math.floor((lo + hi) / 2));
-    next = null;
+    let size = Math.floor((lo + hi) / 2);
+    while (likely.length) {
+      const c = likely.shift()!;
+      if (c > lo && c < hi) {
+        size = c;
+        break;
+      }
+    }
     const r = await ping(size);
     pings++;
     if (r.kind === 'reply') {
       lo = size;
       continue;
     }
-    if (r.kind === 'not-permitted' || r.kind === 'error' || r.kind === 'unknown-host') {
+    if (r.kind === 'not-permitted' || r.kind === 'error' || r.kind === 'unknown-host' || r.kind === 'unavailable') {
       return { probed: false, blackHole: false, reason: whyNotProbed(size, r), pings };
     }
     hi = size;
@@ -96,7 +104,7 @@ export async function probePathMtu(ping: PingProbe, low: number, high: number): 
       // The hop told us its MTU: bigger fails for sure, so only the hint needs checking.
       hi = r.mtu + 1;
       hiSilent = false;
-      next = r.mtu;
+      likely.unshift(r.mtu);
     }
   }
   if (hi - lo > 1) return { probed: false, blackHole: false, reason: `gave up after ${pings} pings between ${lo} and ${hi} bytes`, pings };
@@ -183,7 +191,7 @@ export class MtuCheck {
     const ping: PingProbe = async (size) => {
       const args = ['-n', '-M', 'do', '-s', String(size - overhead), '-c', String(this.count), '-i', '0.2', '-W', String(this.waitS), address];
       const r = await this.run_('ping', args, { timeoutMs: this.pingTimeoutMs() });
-      if (r.failure === 'missing') return { kind: 'error', message: 'ping is not installed (Debian package iputils-ping)' };
+      if (r.failure === 'missing') return { kind: 'unavailable', message: 'ping is not installed (Debian package iputils-ping)' };
       if (r.failure === 'timeout') return { kind: 'lost' };
       return parsePingOutput(r);
     };

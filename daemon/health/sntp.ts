@@ -13,6 +13,8 @@ export interface SntpSample {
 }
 
 export class SntpError extends Error {}
+/** A datagram that is not the answer to our request (stray, late or forged): ignored, not fatal. */
+export class SntpMismatch extends SntpError {}
 
 const NTP_PACKET_BYTES = 48;
 const NTP_UNIX_EPOCH_DELTA_S = 2_208_988_800; // 1900-01-01 → 1970-01-01
@@ -54,7 +56,7 @@ export function parseResponse(reply: Buffer, request: Buffer, t4Ms: number): Omi
   const mode = reply[0]! & 7;
   const stratum = reply[1]!;
   if (mode !== 4) throw new SntpError(`unexpected mode ${mode}`);
-  if (!reply.subarray(24, 32).equals(request.subarray(40, 48))) throw new SntpError('reply does not echo our timestamp');
+  if (!reply.subarray(24, 32).equals(request.subarray(40, 48))) throw new SntpMismatch('reply does not echo our timestamp');
   if (stratum === 0) {
     const code = reply.subarray(12, 16).toString('latin1').replace(/[^\x20-\x7e]/g, '');
     throw new SntpError(`kiss-of-death${code ? ` ${code}` : ''} (stratum 0)`);
@@ -114,7 +116,7 @@ export function sntpQuery(server: string, opts: SntpOptions = {}): Promise<SntpS
       } catch (err) {
         // A stray or forged datagram is not the answer; a definite rejection from
         // the server (kiss-of-death, unsynchronised) is.
-        if (err instanceof SntpError && /echo/.test(err.message)) return;
+        if (err instanceof SntpMismatch) return;
         done(err as Error);
       }
     });

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import si from 'systeminformation';
 import { errorMessage, withTimeout, isoTs } from './exec.js';
 
@@ -64,6 +64,38 @@ export interface SystemDeps {
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 const MB = 1024 * 1024;
 
+/**
+ * Event-loop delay since the previous read. perf_hooks' monitorEventLoopDelay
+ * forgets its last tick on reset(), so a stall starting just after a read was
+ * never recorded (checked on Node 20); this sampler keeps its last tick across
+ * resets. A 20 ms unref'd timer costs next to nothing and catches stalls that
+ * matter for a 1 s control loop.
+ */
+class LoopDelaySampler {
+  private readonly periodMs = 20;
+  private readonly hist: RecordableHistogram = createHistogram();
+  private last = performance.now();
+  private readonly timer = setInterval(() => {
+    const now = performance.now();
+    const lateUs = (now - this.last - this.periodMs) * 1000;
+    this.last = now;
+    this.hist.record(Math.max(1, Math.round(lateUs))); // the histogram takes integers >= 1
+  }, this.periodMs).unref();
+
+  /** p50 / p99 / max in ms since the previous read, then starts over; null before the first tick. */
+  read(): { p50: number; p99: number; max: number } | null {
+    const h = this.hist;
+    const ms = (us: number) => round(us / 1000, 2);
+    const out = h.count > 0 ? { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) } : null;
+    h.reset();
+    return out;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
+
 /** Alarms from a reading against thresholds; pure so limits are testable. */
 export function systemAlarms(r: SystemResult, t: SystemThresholds): string | null {
   const alarms: string[] = [];
@@ -96,21 +128,18 @@ export class SystemCheck {
   private readonly thresholds: SystemThresholds;
   private readonly now: () => number;
   private readonly readTimeoutMs: number;
-  private readonly loopDelay: IntervalHistogram;
+  private readonly loopDelay = new LoopDelaySampler();
 
   /** `diskPath`: the store's database path (its filesystem is the one that matters). */
   constructor(settings: SystemSettings, private readonly diskPath: string, deps: SystemDeps = {}) {
     this.thresholds = { ...DEFAULT_SYSTEM_THRESHOLDS, ...settings.thresholds };
     this.now = deps.now ?? Date.now;
     this.readTimeoutMs = deps.readTimeoutMs ?? 10_000;
-    // Sampling every 20 ms costs next to nothing and catches stalls that matter for a 1 s control loop.
-    this.loopDelay = monitorEventLoopDelay({ resolution: 20 });
-    this.loopDelay.enable();
   }
 
-  /** Stops the event-loop sampler. */
+  /** Stops the event-loop sampler's timer. */
   close(): void {
-    this.loopDelay.disable();
+    this.loopDelay.close();
   }
 
   async run(): Promise<SystemResult> {
@@ -144,9 +173,7 @@ export class SystemCheck {
     const t = temp?.main;
     const tempC = typeof t === 'number' && Number.isFinite(t) && t > 0 ? round(t) : null;
 
-    const h = this.loopDelay;
-    const sampled = h.count > 0;
-    const ms = (ns: number) => round(ns / 1e6, 2);
+    const loop = this.loopDelay.read();
     const result: SystemResult = {
       ts: isoTs(this.now()),
       load1: round(load1, 2),
@@ -164,13 +191,11 @@ export class SystemCheck {
       tempC,
       uptimeS: Math.round(os.uptime()),
       processRssBytes: process.memoryUsage.rss(),
-      eventLoopDelayP50Ms: sampled ? ms(h.percentile(50)) : null,
-      eventLoopDelayP99Ms: sampled ? ms(h.percentile(99)) : null,
-      eventLoopDelayMaxMs: sampled ? ms(h.max) : null,
+      eventLoopDelayP50Ms: loop?.p50 ?? null,
+      eventLoopDelayP99Ms: loop?.p99 ?? null,
+      eventLoopDelayMaxMs: loop?.max ?? null,
       alarm: null,
     };
-    // Each run reports the delay since the previous one, not since start.
-    h.reset();
     if (Object.keys(errors).length) result.errors = errors;
     result.alarm = systemAlarms(result, this.thresholds);
     return result;

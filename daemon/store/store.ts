@@ -14,7 +14,7 @@ export class Store {
 
   constructor(path: string, now: () => number = Date.now) {
     this.db = openDatabase({ path });
-    this.commits = new CommitQueue(this.db);
+    this.commits = new CommitQueue(this.db, path === ':memory:' ? null : `${path}-wal`);
     this.transactions = new TransactionRepository(this.db, now);
     this.chargers = new ChargerRepository(this.db, now);
     this.kv = new KvRepository(this.db, now);
@@ -25,9 +25,9 @@ export class Store {
     return this.commits.run(fn);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (!this.db.open) return;
-    this.commits.close();
+    await this.commits.close();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
   }

@@ -1,0 +1,147 @@
+// Benchmark of the chargers' CSMS (issue 2): 500 chargers on one daemon process,
+// steady CPU/RSS and CALL→CALLRESULT latency, then peak durable transaction
+// messages/s with 100 chargers, against a bare ws server doing nothing.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { SimCharger } from '../sim/charger-sim.js';
+import { report, percentile, freePort, sampleProc, cpuPercent, startChild, stopChild, timed } from './lib.js';
+
+const CLI = fileURLToPath(new URL('../../daemon/cli.js', import.meta.url));
+const BARE = fileURLToPath(new URL('./bare-server.js', import.meta.url));
+const STEADY_S = Number(process.env.BENCH_STEADY_S ?? 30);
+const PEAK_S = Number(process.env.BENCH_PEAK_S ?? 10);
+
+async function startDaemon(dir: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, [
+    'site: { id: bench }',
+    `local: { listen: { host: 127.0.0.1, port: ${port} }, allowUnknownChargers: true, meterValueSampleIntervalS: 10 }`,
+    `store: { path: ${join(dir, 'site.db')} }`,
+    'log: { level: info }',
+  ].join('\n'));
+  const child = await startChild(CLI, ['run', '-c', file], /listening/);
+  return { child, url: `ws://127.0.0.1:${port}/ocpp` };
+}
+
+async function connectAll(url: string, n: number, prefix: string): Promise<SimCharger[]> {
+  const sims = Array.from({ length: n }, (_, i) => new SimCharger({ url, id: `${prefix}${i}`, connectors: 1, callTimeoutMs: 30_000 }));
+  await Promise.all(sims.map(async (s) => {
+    await s.connect();
+    await s.boot();
+  }));
+  return sims;
+}
+
+async function steadyState(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-bench-'));
+  const { child, url } = await startDaemon(dir);
+  const lat = { start: [] as number[], stop: [] as number[], meter: [] as number[], heartbeat: [] as number[] };
+  const timers: NodeJS.Timeout[] = [];
+  let sims: SimCharger[] = [];
+  try {
+    const t0 = performance.now();
+    sims = await connectAll(url, 500, 'B');
+    report('local.connect_500_chargers', (performance.now() - t0) / 1000, 's');
+    const txOf = new Map<SimCharger, number>();
+    await Promise.all(sims.map(async (s) => txOf.set(s, (await s.startTransaction(1, 'TAG', 0)).transactionId)));
+
+    // MeterValues every 10 s per charger, spread evenly; start/stop and heartbeats at random.
+    let measuring = false;
+    const rec = (into: number[]) => (measuring ? into : []);
+    sims.forEach((s, i) => {
+      const first = setTimeout(() => {
+        const tick = () => void timed(() => s.meterValues(1, txOf.get(s)), rec(lat.meter)).catch(() => {});
+        tick();
+        timers.push(setInterval(tick, 10_000));
+      }, (i / sims.length) * 10_000);
+      timers.push(first);
+    });
+    const pick = () => sims[Math.floor(Math.random() * sims.length)];
+    const busy = new Set<SimCharger>();
+    timers.push(setInterval(() => {
+      const s = pick();
+      if (busy.has(s)) return;
+      busy.add(s);
+      void (async () => {
+        await timed(() => s.stopTransaction(txOf.get(s)!, 1000), rec(lat.stop));
+        txOf.set(s, (await timed(() => s.startTransaction(1, 'TAG', 1000), rec(lat.start))).transactionId);
+      })().catch(() => {}).finally(() => busy.delete(s));
+    }, 100));
+    timers.push(setInterval(() => void timed(() => pick().heartbeat(), rec(lat.heartbeat)).catch(() => {}), 100));
+
+    await new Promise((r) => setTimeout(r, 10_000)); // warm-up: one full MeterValues round
+    measuring = true;
+    const a = sampleProc(child.pid!);
+    let maxRss = a.rssBytes;
+    for (let s = 0; s < STEADY_S; s++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      maxRss = Math.max(maxRss, sampleProc(child.pid!).rssBytes);
+    }
+    const b = sampleProc(child.pid!);
+    measuring = false;
+    report('local.steady_500_cpu', cpuPercent(a, b), '%_of_one_core');
+    report('local.steady_500_rss_max', maxRss / 1024 / 1024, 'MB');
+    for (const [name, xs] of Object.entries(lat)) {
+      report(`local.${name}_latency_p50`, percentile(xs, 50), 'ms');
+      report(`local.${name}_latency_p99`, percentile(xs, 99), 'ms');
+      report(`local.${name}_latency_samples`, xs.length, 'calls');
+    }
+  } finally {
+    timers.forEach((t) => clearInterval(t));
+    await Promise.all(sims.map((s) => s.close().catch(() => {})));
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every charger sends transaction MeterValues back to back for PEAK_S seconds. */
+async function peak(url: string, prefix: string, withTransaction: boolean): Promise<number> {
+  const sims = await connectAll(url, 100, prefix);
+  try {
+    const txIds = await Promise.all(sims.map(async (s) => (withTransaction ? (await s.startTransaction(1, 'TAG', 0)).transactionId : 1)));
+    let count = 0;
+    const end = performance.now() + PEAK_S * 1000;
+    const t0 = performance.now();
+    await Promise.all(sims.map(async (s, i) => {
+      while (performance.now() < end) {
+        await s.meterValues(1, txIds[i], { energyWh: count });
+        count++;
+      }
+    }));
+    return count / ((performance.now() - t0) / 1000);
+  } finally {
+    await Promise.all(sims.map((s) => s.close().catch(() => {})));
+  }
+}
+
+async function peakComparison(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-bench-'));
+  const daemon = await startDaemon(dir);
+  let daemonRate: number;
+  try {
+    daemonRate = await peak(daemon.url, 'P', true);
+  } finally {
+    await stopChild(daemon.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const port = await freePort();
+  const bare = await startChild(BARE, [String(port)], /ready/);
+  let bareRate: number;
+  try {
+    bareRate = await peak(`ws://127.0.0.1:${port}/ocpp`, 'W', false);
+  } finally {
+    await stopChild(bare);
+  }
+  report('local.peak_durable_tx_messages', daemonRate, 'msg/s');
+  report('local.peak_bare_ws_messages', bareRate, 'msg/s');
+  report('local.peak_ratio_daemon_over_bare', daemonRate / bareRate, 'ratio');
+}
+
+export async function benchLocalCsms(): Promise<void> {
+  await steadyState();
+  await peakComparison();
+}
