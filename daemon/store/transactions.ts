@@ -64,6 +64,7 @@ export class TransactionRepository {
       insert: db.prepare(`INSERT INTO transactions (charger_id, connector_id, id_tag, auth_status, meter_start_wh, started_at, reservation_id, created_at)
         VALUES (@chargerId, @connectorId, @idTag, @authStatus, @meterStartWh, @startedAt, @reservationId, @createdAt)`),
       get: db.prepare('SELECT * FROM transactions WHERE id = ?'),
+      owner: db.prepare('SELECT charger_id FROM transactions WHERE id = ?').pluck(),
       stop: db.prepare(`UPDATE transactions SET meter_stop_wh = ?, stopped_at = ?, stop_reason = ?, stop_id_tag = ?, stop_recorded_at = ?
         WHERE id = ? AND stopped_at IS NULL`),
       journal: db.prepare(`INSERT INTO transaction_messages (transaction_id, charger_id, action, payload, received_at) VALUES (?, ?, ?, ?, ?)`),
@@ -116,8 +117,7 @@ export class TransactionRepository {
 
   /** Records transaction MeterValues; returns whether the transaction is known for this charger. */
   meterValues(chargerId: string, transactionId: number, payload: unknown): boolean {
-    const row = this.q.get.get(transactionId) as TransactionRow | undefined;
-    const known = !!row && row.charger_id === chargerId;
+    const known = this.q.owner.get(transactionId) === chargerId;
     this.journal(known ? transactionId : null, chargerId, 'MeterValues', payload);
     return known;
   }
