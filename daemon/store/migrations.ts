@@ -66,4 +66,72 @@ export const migrations: Migration[] = [
       CREATE INDEX transaction_messages_tx ON transaction_messages (transaction_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'upstream: connector numbers, outbox, transaction map, authorization, cloud profiles, link attempts',
+    sql: `
+      -- The cloud's connector k is a stable (charger, connector) pair; numbers are never reused.
+      CREATE TABLE cloud_connectors (
+        number INTEGER PRIMARY KEY,
+        charger_id TEXT NOT NULL,
+        connector_id INTEGER NOT NULL,
+        assigned_at INTEGER NOT NULL,
+        UNIQUE (charger_id, connector_id)
+      );
+      -- Transaction messages waiting for the cloud, in journal order. Filled in the same
+      -- SQLite transaction as the journal row; a row leaves only once the cloud answered.
+      CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        journal_seq INTEGER NOT NULL,
+        transaction_id INTEGER,
+        charger_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        queued_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        state TEXT NOT NULL DEFAULT 'queued'  -- queued | undeliverable
+      );
+      CREATE INDEX outbox_queued ON outbox (state, seq);
+      -- Local transaction id (what chargers know) -> the cloud's id.
+      CREATE TABLE cloud_transactions (
+        transaction_id INTEGER PRIMARY KEY REFERENCES transactions(id),
+        cloud_transaction_id INTEGER,
+        id_tag_status TEXT,
+        sent_at INTEGER NOT NULL
+      );
+      CREATE INDEX cloud_transactions_cloud_id ON cloud_transactions (cloud_transaction_id);
+      CREATE TABLE auth_list (
+        id_tag TEXT PRIMARY KEY COLLATE NOCASE,
+        status TEXT NOT NULL,
+        expiry_date TEXT,
+        parent_id_tag TEXT
+      );
+      CREATE TABLE auth_cache (
+        id_tag TEXT PRIMARY KEY COLLATE NOCASE,
+        status TEXT NOT NULL,
+        expiry_date TEXT,
+        parent_id_tag TEXT,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE cloud_profiles (
+        id INTEGER PRIMARY KEY,
+        connector_number INTEGER NOT NULL,
+        purpose TEXT NOT NULL,
+        stack_level INTEGER NOT NULL,
+        transaction_id INTEGER,
+        profile TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+      CREATE TABLE upstream_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at INTEGER NOT NULL,
+        outcome TEXT NOT NULL,          -- connected | failed
+        phase TEXT,                     -- dns | tcp | tls | upgrade | subprotocol | boot | connected
+        error TEXT,
+        dns_ms REAL, tcp_ms REAL, tls_ms REAL, upgrade_ms REAL, boot_ms REAL,
+        remote_address TEXT
+      );
+    `,
+  },
 ];

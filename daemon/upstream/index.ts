@@ -1,0 +1,106 @@
+// Assembles the upstream side: the link service, the cloud's commands, the
+// authorization seam for the local CSMS, and the caps the balancer reads.
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import type { Config } from '../config/types.js';
+import type { ChargerRegistry } from '../local/registry.js';
+import type { GetCompositeScheduleResponse } from '../ocpp/v16/types.js';
+import { UpstreamService } from './service.js';
+import { AuthStore, UpstreamAuthorizer } from './auth.js';
+import { CloudProfiles } from './cloud-profiles.js';
+import { SiteConfiguration } from './site-config.js';
+import { registerRoutes } from './routes.js';
+import { CloudCaps } from './caps.js';
+
+export interface UpstreamDepsIn {
+  config: Config;
+  store: Store;
+  registry: ChargerRegistry;
+  log: Logger;
+  now: () => number;
+  firmwareVersion: string;
+  /** Hard reset: exit so systemd restarts the service (chargers keep charging meanwhile). */
+  exitProcess?: () => void;
+}
+
+export interface Upstream {
+  service: UpstreamService;
+  authorizer: UpstreamAuthorizer;
+  caps: CloudCaps;
+  auth: AuthStore;
+  profiles: CloudProfiles;
+}
+
+export function createUpstream(d: UpstreamDepsIn): Upstream {
+  const cfg = d.config.upstream!;
+  const log = d.log.child('upstream');
+  const auth = new AuthStore(d.store.db, d.store.kv, d.now);
+  const profiles = new CloudProfiles(d.store.db, d.now);
+  const service = new UpstreamService({
+    config: cfg,
+    chargerOrder: d.config.chargers.map((c) => ({ id: c.id, connectors: c.connectors })),
+    store: d.store,
+    registry: d.registry,
+    log: d.log,
+    now: d.now,
+    firmwareVersion: d.firmwareVersion,
+    onConnection: (rpc) => registerRoutes(rpc, routeDeps),
+  });
+  const caps = new CloudCaps({ profiles, connectors: service.connectors, outbox: service.outbox, registry: d.registry, config: d.config, now: d.now });
+  const siteConfig = new SiteConfiguration({
+    kv: d.store.kv,
+    numberOfConnectors: () => service.connectors.all().length,
+    heartbeatIntervalS: () => service.heartbeatS,
+    setHeartbeatIntervalS: (s) => service.setHeartbeatIntervalS(s),
+    allowOfflineTxForUnknownId: cfg.offlineAuthorization.allowUnknownIdTags,
+  });
+  const routeDeps = {
+    registry: d.registry,
+    connectors: service.connectors,
+    outbox: service.outbox,
+    status: service.status,
+    profiles,
+    auth,
+    siteConfig,
+    log,
+    vendorId: cfg.bootNotification.chargePointVendor,
+    chargerOfTransaction: (localId: number) => {
+      const tx = d.store.transactions.get(localId);
+      return tx && tx.stopped_at === null ? tx.charger_id : undefined;
+    },
+    reset: (type: 'Soft' | 'Hard') => {
+      log.warn('reset requested by the cloud', { type });
+      if (type === 'Hard' && d.exitProcess) d.exitProcess();
+      else void service.restartSession();
+    },
+    trigger: (message: string, k?: number) => {
+      switch (message) {
+        case 'BootNotification':
+          return void service.reboot();
+        case 'Heartbeat':
+          return void service.sendHeartbeat();
+        case 'StatusNotification':
+          if (k) {
+            const s = service.status.statusOf(k);
+            return service.status.report(k, s.status, s.errorCode, s.info);
+          }
+          return service.status.sendAll();
+        case 'MeterValues':
+          return caps.sendMeterValues(k, (a, p) => service.call(a, p).catch(() => {}));
+        case 'DiagnosticsStatusNotification':
+          return void service.call('DiagnosticsStatusNotification', { status: 'Idle' }).catch(() => {});
+        case 'FirmwareStatusNotification':
+          return void service.call('FirmwareStatusNotification', { status: 'Idle' }).catch(() => {});
+      }
+    },
+    compositeSchedule: (k: number, durationS: number, unit?: 'A' | 'W'): GetCompositeScheduleResponse => caps.compositeSchedule(k, durationS, unit),
+    profilesChanged: () => caps.emit('change'),
+  };
+  const authorizer = new UpstreamAuthorizer(auth, service, {
+    allowUnknownIdTags: cfg.offlineAuthorization.allowUnknownIdTags,
+    onlineTimeoutMs: cfg.authorizeTimeoutS * 1000,
+    log,
+    now: d.now,
+  });
+  return { service, authorizer, caps, auth, profiles };
+}

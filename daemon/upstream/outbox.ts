@@ -1,0 +1,153 @@
+// The outbox: transaction messages waiting for the cloud, delivered in journal
+// order. Rows enter in the same SQLite transaction as the journal (no window where
+// a message is stored but not queued) and leave only after the cloud's answer is
+// committed. Local ids are rewritten to cloud ids at send time, so a Stop queued
+// behind an offline Start gets the cloud id the Start receives on replay.
+import type { Db } from '../store/db.js';
+import type { JournalEntry } from '../store/transactions.js';
+
+export interface OutboxRow {
+  seq: number;
+  transactionId: number | null;
+  chargerId: string;
+  action: 'StartTransaction' | 'StopTransaction' | 'MeterValues';
+  payload: any;
+  queuedAt: number;
+  attempts: number;
+}
+
+export interface UndeliverableRow extends OutboxRow {
+  lastError: string;
+}
+
+export class OutboxRepository {
+  private readonly q;
+
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {
+    this.q = {
+      insert: db.prepare(`INSERT INTO outbox (journal_seq, transaction_id, charger_id, action, payload, queued_at) VALUES (?, ?, ?, ?, ?, ?)`),
+      head: db.prepare(`SELECT seq, transaction_id, charger_id, action, payload, queued_at, attempts FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT ?`),
+      del: db.prepare('DELETE FROM outbox WHERE seq = ?'),
+      fail: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?'),
+      giveUp: db.prepare(`UPDATE outbox SET state = 'undeliverable', last_error = ? WHERE seq = ?`),
+      depth: db.prepare(`SELECT count(*) AS n, min(queued_at) AS oldest FROM outbox WHERE state = 'queued'`),
+      undeliverable: db.prepare(`SELECT seq, transaction_id, charger_id, action, payload, queued_at, attempts, last_error FROM outbox WHERE state = 'undeliverable' ORDER BY seq`),
+      cloudId: db.prepare('SELECT cloud_transaction_id AS id FROM cloud_transactions WHERE transaction_id = ?'),
+      localId: db.prepare('SELECT transaction_id AS id FROM cloud_transactions WHERE cloud_transaction_id = ? ORDER BY sent_at DESC LIMIT 1').pluck(),
+      mapTx: db.prepare(`INSERT INTO cloud_transactions (transaction_id, cloud_transaction_id, id_tag_status, sent_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (transaction_id) DO UPDATE SET cloud_transaction_id = excluded.cloud_transaction_id, id_tag_status = excluded.id_tag_status, sent_at = excluded.sent_at`),
+    };
+  }
+
+  /** Journal listener: runs inside the journal's SQLite transaction. */
+  enqueue(entry: JournalEntry): void {
+    this.q.insert.run(entry.seq, entry.transactionId, entry.chargerId, entry.action, JSON.stringify(entry.payload), entry.receivedAt);
+  }
+
+  head(limit: number): OutboxRow[] {
+    return (this.q.head.all(limit) as any[]).map((r) => ({
+      seq: r.seq, transactionId: r.transaction_id, chargerId: r.charger_id, action: r.action,
+      payload: JSON.parse(r.payload), queuedAt: r.queued_at, attempts: r.attempts,
+    }));
+  }
+
+  /** The cloud's id for a local transaction: undefined = Start not delivered yet, null = delivered without an id. */
+  cloudIdOf(localTransactionId: number): number | null | undefined {
+    const row = this.q.cloudId.get(localTransactionId) as { id: number | null } | undefined;
+    return row === undefined ? undefined : row.id;
+  }
+
+  localIdOf(cloudTransactionId: number): number | undefined {
+    return this.q.localId.get(cloudTransactionId) as number | undefined;
+  }
+
+  /** The cloud answered: remove the rows (and, for a Start, record the id) in one transaction. */
+  delivered(seqs: number[], start?: { localId: number; cloudId: number | null; idTagStatus: string }): void {
+    this.db.transaction(() => {
+      if (start) this.q.mapTx.run(start.localId, start.cloudId, start.idTagStatus, this.now());
+      for (const s of seqs) this.q.del.run(s);
+    })();
+  }
+
+  /** A failed attempt; past maxAttempts the row is set aside as undeliverable (kept, reported, skipped). */
+  failed(seq: number, error: string, attempts: number, maxAttempts: number): boolean {
+    if (attempts + 1 >= maxAttempts) {
+      this.db.transaction(() => {
+        this.q.fail.run(error, seq);
+        this.q.giveUp.run(error, seq);
+      })();
+      return true;
+    }
+    this.q.fail.run(error, seq);
+    return false;
+  }
+
+  /** Sets a row aside without trying it (e.g. it names a transaction the cloud never got). */
+  setAside(seq: number, reason: string): void {
+    this.q.giveUp.run(reason, seq);
+  }
+
+  stats(): { depth: number; oldestQueuedAt: number | null } {
+    const r = this.q.depth.get() as { n: number; oldest: number | null };
+    return { depth: r.n, oldestQueuedAt: r.oldest };
+  }
+
+  undeliverable(): UndeliverableRow[] {
+    return (this.q.undeliverable.all() as any[]).map((r) => ({
+      seq: r.seq, transactionId: r.transaction_id, chargerId: r.charger_id, action: r.action,
+      payload: JSON.parse(r.payload), queuedAt: r.queued_at, attempts: r.attempts, lastError: r.last_error,
+    }));
+  }
+}
+
+export type DeliveryPlan =
+  | { kind: 'call'; seqs: number[]; action: OutboxRow['action']; payload: any; localTransactionId: number }
+  | { kind: 'setAside'; seq: number; reason: string }
+  | { kind: 'empty' };
+
+export interface PlanContext {
+  /** The cloud connector number of a charger's connector (assigning one if needed). */
+  cloudConnector(chargerId: string, connectorId: number): number;
+  cloudIdOf(localTransactionId: number): number | null | undefined;
+  /** Upper bound of meterValue entries in one merged MeterValues call. */
+  maxMergedMeterValues: number;
+}
+
+/**
+ * Pure: what to send next from the head of the outbox. Consecutive MeterValues of one
+ * transaction are merged into one call (bounded), to shorten replay over a slow link.
+ */
+export function planDelivery(rows: readonly OutboxRow[], ctx: PlanContext): DeliveryPlan {
+  const head = rows[0];
+  if (!head) return { kind: 'empty' };
+  if (head.transactionId === null) {
+    return { kind: 'setAside', seq: head.seq, reason: 'names a transaction this site does not know; the cloud cannot match it' };
+  }
+  const localTx = head.transactionId;
+  const p = head.payload;
+  if (head.action === 'StartTransaction') {
+    const payload: Record<string, unknown> = { connectorId: ctx.cloudConnector(head.chargerId, p.connectorId), idTag: p.idTag, meterStart: p.meterStart, timestamp: p.timestamp };
+    if (p.reservationId !== undefined) payload.reservationId = p.reservationId;
+    return { kind: 'call', seqs: [head.seq], action: 'StartTransaction', payload, localTransactionId: localTx };
+  }
+  const cloudId = ctx.cloudIdOf(localTx);
+  if (cloudId === undefined || cloudId === null) {
+    return { kind: 'setAside', seq: head.seq, reason: `the StartTransaction of local transaction ${localTx} was not accepted by the cloud (no cloud id)` };
+  }
+  if (head.action === 'StopTransaction') {
+    return { kind: 'call', seqs: [head.seq], action: 'StopTransaction', payload: { ...p, transactionId: cloudId }, localTransactionId: localTx };
+  }
+  // MeterValues: merge the run of this transaction's MeterValues at the head.
+  const seqs: number[] = [];
+  const meterValue: unknown[] = [];
+  for (const r of rows) {
+    if (r.action !== 'MeterValues' || r.transactionId !== localTx) break;
+    if (seqs.length > 0 && meterValue.length + r.payload.meterValue.length > ctx.maxMergedMeterValues) break;
+    seqs.push(r.seq);
+    meterValue.push(...r.payload.meterValue);
+  }
+  return {
+    kind: 'call', seqs, action: 'MeterValues', localTransactionId: localTx,
+    payload: { connectorId: ctx.cloudConnector(head.chargerId, p.connectorId), transactionId: cloudId, meterValue },
+  };
+}

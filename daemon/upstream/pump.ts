@@ -1,0 +1,139 @@
+// Drains the outbox to the cloud: in order, one CALL at a time, each row removed
+// only after the cloud's answer is durably recorded (so at most the one message in
+// flight at a crash is sent twice). A CALLERROR or timeout is retried with backoff
+// up to upstream.maxAttempts, then the row is set aside as undeliverable, reported,
+// and the queue moves on: never a silent drop, never stuck behind one poisoned row.
+import type { Logger } from '../log.js';
+import type { UpstreamConfig } from '../config/types.js';
+import type { ChargerRegistry } from '../local/registry.js';
+import type { Store } from '../store/store.js';
+import { RpcClosedError } from '../ocpp/errors.js';
+import { planDelivery, type OutboxRepository } from './outbox.js';
+import type { ConnectorMap } from './connector-map.js';
+
+export interface PumpDeps {
+  outbox: OutboxRepository;
+  connectors: ConnectorMap;
+  registry: ChargerRegistry;
+  store: Store;
+  log: Logger;
+  config: UpstreamConfig;
+  now: () => number;
+  call: (action: string, payload: unknown, timeoutMs?: number) => Promise<any>;
+  isOnline: () => boolean;
+  onEvent: (type: string, detail: Record<string, unknown>) => void;
+  changed: () => void;
+}
+
+export class OutboxPump {
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** After a failed merged call, the head is retried alone, so one bad row cannot poison its neighbours. */
+  private lastFailedSeq = -1;
+  delivered = 0;
+  calls = 0;
+
+  constructor(private readonly deps: PumpDeps) {}
+
+  kick(): void {
+    if (this.stopped || this.retryTimer) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    void this.run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private retryLater(attempts: number): void {
+    const delay = Math.min(60_000, 1000 * 2 ** Math.min(attempts, 6));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.kick();
+    }, delay);
+  }
+
+  private async run(): Promise<void> {
+    const d = this.deps;
+    this.running = true;
+    try {
+      while (!this.stopped && d.isOnline()) {
+        const max = d.config.maxMergedMeterValues;
+        const rows = d.outbox.head(max);
+        const plan = planDelivery(rows, {
+          maxMergedMeterValues: rows[0]?.seq === this.lastFailedSeq ? 1 : max,
+          cloudIdOf: (id) => d.outbox.cloudIdOf(id),
+          cloudConnector: (chargerId, connectorId) =>
+            d.connectors.numberOf(chargerId, connectorId) ?? d.connectors.ensure([{ chargerId, connectorId }])[0].number,
+        });
+        if (plan.kind === 'empty') break;
+        if (plan.kind === 'setAside') {
+          await d.store.write(() => d.outbox.setAside(plan.seq, plan.reason));
+          d.log.error('transaction message set aside: undeliverable', { seq: plan.seq, reason: plan.reason });
+          d.onEvent('message-undeliverable', { seq: plan.seq, reason: plan.reason });
+          d.changed();
+          continue;
+        }
+        let res: any;
+        try {
+          this.calls++;
+          res = await d.call(plan.action, plan.payload, d.config.callTimeoutS * 1000);
+        } catch (err) {
+          // The link dropping is not the message's fault: it is sent again after reconnect.
+          if (err instanceof RpcClosedError || !d.isOnline()) break;
+          const head = rows[0];
+          this.lastFailedSeq = head.seq;
+          const msg = (err as Error).message;
+          const gaveUp = await d.store.write(() => d.outbox.failed(head.seq, msg, head.attempts, d.config.maxAttempts));
+          if (gaveUp) {
+            d.log.error('transaction message undeliverable after retries; set aside', { seq: head.seq, action: head.action, attempts: head.attempts + 1, err: msg });
+            d.onEvent('message-undeliverable', { seq: head.seq, action: head.action, reason: msg });
+            d.changed();
+            continue;
+          }
+          d.log.warn('cloud refused a transaction message; will retry', { seq: head.seq, action: head.action, attempt: head.attempts + 1, err: msg });
+          this.retryLater(head.attempts);
+          break;
+        }
+        if (plan.action === 'StartTransaction') {
+          const status: string = res.idTagInfo?.status ?? 'Accepted';
+          await d.store.write(() => d.outbox.delivered(plan.seqs, { localId: plan.localTransactionId, cloudId: res.transactionId ?? null, idTagStatus: status }));
+          if (status !== 'Accepted') this.stopRefused(plan.localTransactionId, status);
+        } else {
+          await d.store.write(() => d.outbox.delivered(plan.seqs));
+        }
+        this.delivered += plan.seqs.length;
+        d.changed();
+      }
+    } catch (err) {
+      d.log.error('outbox delivery failed', { err: (err as Error).message });
+      this.retryLater(3);
+    } finally {
+      this.running = false;
+    }
+    if (this.again) {
+      this.again = false;
+      this.kick();
+    }
+  }
+
+  /** StopTransactionOnInvalidId: the cloud refused a replayed Start while the car may still charge. */
+  private stopRefused(localId: number, status: string): void {
+    const d = this.deps;
+    const tx = d.store.transactions.get(localId);
+    d.onEvent('start-refused-by-cloud', { transactionId: localId, status });
+    if (!tx || tx.stopped_at !== null) return;
+    d.log.warn('cloud refused a transaction that is still running; telling the charger to stop', { charger: tx.charger_id, tx: localId, status });
+    d.registry.send(tx.charger_id, 'RemoteStopTransaction', { transactionId: localId }).then(
+      (r) => d.log.info('charger answered the stop', { charger: tx.charger_id, tx: localId, status: r.status }),
+      (err) => d.log.warn('could not tell the charger to stop', { charger: tx.charger_id, tx: localId, err: (err as Error).message }),
+    );
+  }
+}

@@ -1,0 +1,153 @@
+// Cloud → site commands, per the routing table of DESIGN.md. Commands for one
+// connector go to the charger that owns it (renumbered); a charger that is offline
+// gets the answer a real charge point would give (Rejected, UnlockFailed, ...), at
+// once. Charging profiles become balancer caps; the site answers the rest itself.
+import type { Logger } from '../log.js';
+import type { ChargerRegistry } from '../local/registry.js';
+import type { RpcConnection } from '../ocpp/rpc.js';
+import type * as T from '../ocpp/v16/types.js';
+import type { ConnectorMap } from './connector-map.js';
+import type { OutboxRepository } from './outbox.js';
+import type { SiteStatus } from './site-status.js';
+import type { CloudProfiles } from './cloud-profiles.js';
+import type { AuthStore } from './auth.js';
+import type { SiteConfiguration } from './site-config.js';
+
+export interface RouteDeps {
+  registry: ChargerRegistry;
+  connectors: ConnectorMap;
+  outbox: OutboxRepository;
+  status: SiteStatus;
+  profiles: CloudProfiles;
+  auth: AuthStore;
+  siteConfig: SiteConfiguration;
+  log: Logger;
+  vendorId: string;
+  /** The charger a local transaction runs on, if it is still running. */
+  chargerOfTransaction: (localTransactionId: number) => string | undefined;
+  /** Answer first, then act: the cloud must get its CALLRESULT before the session drops. */
+  reset: (type: 'Soft' | 'Hard') => void;
+  trigger: (message: string, connectorNumber?: number) => void;
+  compositeSchedule: (connectorNumber: number, durationS: number, unit?: 'A' | 'W') => T.GetCompositeScheduleResponse;
+  profilesChanged: () => void;
+}
+
+/** Sends a command to the charger owning cloud connector k; `offline` is the answer when that is impossible. */
+async function toOwner<R>(d: RouteDeps, k: number, send: (chargerId: string, connectorId: number) => Promise<R>, offline: R): Promise<R> {
+  const a = d.connectors.resolve(k);
+  if (!a) return offline;
+  try {
+    return await send(a.chargerId, a.connectorId);
+  } catch (err) {
+    d.log.info('routed command not delivered', { charger: a.chargerId, err: (err as Error).message });
+    return offline;
+  }
+}
+
+function freeConnector(d: RouteDeps): number | undefined {
+  return d.connectors.all().find((a) => d.status.statusOf(a.number).status === 'Available')?.number;
+}
+
+/** Merges per-charger answers of a site-wide ChangeAvailability: all Accepted → Accepted; any Rejected → Rejected; else Scheduled. */
+export function mergeAvailability(answers: Array<T.ChangeAvailabilityResponse['status']>): T.ChangeAvailabilityResponse['status'] {
+  if (answers.length === 0 || answers.includes('Rejected')) return 'Rejected';
+  return answers.includes('Scheduled') ? 'Scheduled' : 'Accepted';
+}
+
+export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
+  const reservations = new Map<number, string>();
+  const r = d.registry;
+
+  rpc
+    .handle('RemoteStartTransaction', async (req: T.RemoteStartTransactionRequest): Promise<T.RemoteStartTransactionResponse> => {
+      const k = req.connectorId ?? freeConnector(d);
+      if (k === undefined || k === 0) return { status: 'Rejected' };
+      // The cloud's profile (if any) becomes a cap; the charger gets limits from the balancer only.
+      if (req.chargingProfile) {
+        d.profiles.set(k, { ...req.chargingProfile, chargingProfilePurpose: 'TxProfile' });
+        d.profilesChanged();
+      }
+      return toOwner(d, k, (id, c) => r.send(id, 'RemoteStartTransaction', { connectorId: c, idTag: req.idTag }), { status: 'Rejected' });
+    })
+    .handle('RemoteStopTransaction', async (req: T.RemoteStopTransactionRequest): Promise<T.RemoteStopTransactionResponse> => {
+      const local = d.outbox.localIdOf(req.transactionId);
+      const chargerId = local === undefined ? undefined : d.chargerOfTransaction(local);
+      if (local === undefined || !chargerId) return { status: 'Rejected' };
+      try {
+        return await r.send(chargerId, 'RemoteStopTransaction', { transactionId: local });
+      } catch {
+        return { status: 'Rejected' };
+      }
+    })
+    .handle('UnlockConnector', (req: T.UnlockConnectorRequest) =>
+      toOwner<T.UnlockConnectorResponse>(d, req.connectorId, (id, c) => r.send(id, 'UnlockConnector', { connectorId: c }), { status: 'UnlockFailed' }))
+    .handle('ReserveNow', async (req: T.ReserveNowRequest): Promise<T.ReserveNowResponse> => {
+      const res = await toOwner<T.ReserveNowResponse>(d, req.connectorId, (id, c) => r.send(id, 'ReserveNow', { ...req, connectorId: c }), { status: 'Unavailable' });
+      const a = d.connectors.resolve(req.connectorId);
+      if (res.status === 'Accepted' && a) reservations.set(req.reservationId, a.chargerId);
+      return res;
+    })
+    .handle('CancelReservation', async (req: T.CancelReservationRequest): Promise<T.CancelReservationResponse> => {
+      const chargerId = reservations.get(req.reservationId);
+      if (!chargerId) return { status: 'Rejected' };
+      try {
+        const res = await r.send(chargerId, 'CancelReservation', req);
+        if (res.status === 'Accepted') reservations.delete(req.reservationId);
+        return res;
+      } catch {
+        return { status: 'Rejected' };
+      }
+    })
+    .handle('ChangeAvailability', async (req: T.ChangeAvailabilityRequest): Promise<T.ChangeAvailabilityResponse> => {
+      if (req.connectorId !== 0) {
+        return toOwner<T.ChangeAvailabilityResponse>(d, req.connectorId, (id, c) => r.send(id, 'ChangeAvailability', { connectorId: c, type: req.type }), { status: 'Rejected' });
+      }
+      const chargers = [...new Set(d.connectors.all().map((a) => a.chargerId))];
+      const answers = await Promise.all(chargers.map((id) =>
+        r.send(id, 'ChangeAvailability', { connectorId: 0, type: req.type }).then((x) => x.status, () => 'Rejected' as const)));
+      return { status: mergeAvailability(answers) };
+    })
+    .handle('Reset', (req: T.ResetRequest): T.ResetResponse => {
+      setImmediate(() => d.reset(req.type));
+      return { status: 'Accepted' };
+    })
+    .handle('SetChargingProfile', (req: T.SetChargingProfileRequest): T.SetChargingProfileResponse => {
+      const p = req.csChargingProfiles;
+      const k = req.connectorId;
+      if (p.chargingProfilePurpose === 'ChargePointMaxProfile' && k !== 0) return { status: 'Rejected' };
+      if (p.chargingProfilePurpose === 'TxProfile' && k === 0) return { status: 'Rejected' };
+      if (k !== 0 && !d.connectors.resolve(k)) return { status: 'Rejected' };
+      d.profiles.set(k, p);
+      d.profilesChanged();
+      return { status: 'Accepted' };
+    })
+    .handle('ClearChargingProfile', (req: T.ClearChargingProfileRequest): T.ClearChargingProfileResponse => {
+      const n = d.profiles.clear({ id: req.id, connectorNumber: req.connectorId, purpose: req.chargingProfilePurpose, stackLevel: req.stackLevel });
+      if (n > 0) d.profilesChanged();
+      return { status: n > 0 ? 'Accepted' : 'Unknown' };
+    })
+    .handle('GetCompositeSchedule', (req: T.GetCompositeScheduleRequest) => d.compositeSchedule(req.connectorId, req.duration, req.chargingRateUnit))
+    .handle('TriggerMessage', (req: T.TriggerMessageRequest): T.TriggerMessageResponse => {
+      if (req.connectorId !== undefined && req.connectorId !== 0 && !d.connectors.resolve(req.connectorId)) return { status: 'Rejected' };
+      setImmediate(() => d.trigger(req.requestedMessage, req.connectorId));
+      return { status: 'Accepted' };
+    })
+    .handle('GetConfiguration', (req: T.GetConfigurationRequest) => d.siteConfig.get(req.key))
+    .handle('ChangeConfiguration', (req: T.ChangeConfigurationRequest) => ({ status: d.siteConfig.change(req.key, req.value) }))
+    .handle('SendLocalList', (req: T.SendLocalListRequest): T.SendLocalListResponse => {
+      if (req.updateType === 'Differential' && req.listVersion <= d.auth.listVersion && d.auth.listVersion !== 0) return { status: 'VersionMismatch' };
+      d.auth.applyList(req.listVersion, req.updateType, req.localAuthorizationList ?? []);
+      return { status: 'Accepted' };
+    })
+    .handle('GetLocalListVersion', (): T.GetLocalListVersionResponse => ({ listVersion: d.auth.listVersion }))
+    .handle('ClearCache', (): T.ClearCacheResponse => {
+      d.auth.clearCache();
+      return { status: 'Accepted' };
+    })
+    .handle('DataTransfer', (req: T.DataTransferRequest): T.DataTransferResponse => ({ status: req.vendorId === d.vendorId ? 'UnknownMessageId' : 'UnknownVendorId' }))
+    .handle('GetDiagnostics', (): T.GetDiagnosticsResponse => ({}))
+    .handle('UpdateFirmware', (): T.UpdateFirmwareResponse => {
+      d.log.warn('cloud asked for a firmware update; the site updates through its own packages, ignored');
+      return {};
+    });
+}

@@ -1,0 +1,316 @@
+// The one charge point the cloud sees. Keeps a single OCPP 1.6J link up (backoff
+// with jitter, diagnostics per attempt), boots, heartbeats, reports every cloud
+// connector's status, and drains the outbox in order, one CALL at a time.
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import type { UpstreamConfig } from '../config/types.js';
+import type { ChargerRegistry } from '../local/registry.js';
+import type { IdTagInfo } from '../ocpp/v16/types.js';
+import { RpcConnection } from '../ocpp/rpc.js';
+import { getProtocol } from '../ocpp/protocols.js';
+import { openLink, backoffDelayMs, LinkError, type LinkTimings } from './link.js';
+import { OutboxRepository } from './outbox.js';
+import { ConnectorMap } from './connector-map.js';
+import { AttemptLog, type AttemptRecord } from './attempts.js';
+import { OutboxPump } from './pump.js';
+import { SiteStatus } from './site-status.js';
+
+export interface UpstreamDeps {
+  config: UpstreamConfig;
+  chargerOrder: Array<{ id: string; connectors: number }>;
+  store: Store;
+  registry: ChargerRegistry;
+  log: Logger;
+  now: () => number;
+  firmwareVersion: string;
+  /** Registers the cloud's commands on a new connection (routing lives elsewhere). */
+  onConnection?: (rpc: RpcConnection) => void;
+  random?: () => number;
+}
+
+export type LinkState = 'stopped' | 'connecting' | 'booting' | 'pending' | 'online' | 'waiting';
+
+export interface UpstreamState {
+  state: LinkState;
+  connected: boolean;
+  since: number | null;
+  roundTripMs: number | null;
+  outboxDepth: number;
+  oldestQueuedAgeS: number | null;
+  undeliverable: number;
+  reconnects: number;
+  lastError: string | null;
+  heartbeatIntervalS: number;
+}
+
+export class UpstreamService extends EventEmitter {
+  readonly outbox: OutboxRepository;
+  readonly connectors: ConnectorMap;
+  readonly attempts: AttemptLog;
+  private rpc: RpcConnection | null = null;
+  private linkState: LinkState = 'stopped';
+  private since: number | null = null;
+  private roundTripMs: number | null = null;
+  private reconnects = 0;
+  private failures = 0;
+  private lastError: string | null = null;
+  private heartbeatIntervalS = 300;
+  private timer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  readonly pump: OutboxPump;
+  readonly status: SiteStatus;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: UpstreamDeps) {
+    super();
+    this.log = deps.log.child('upstream');
+    const db = deps.store.db;
+    this.outbox = new OutboxRepository(db, deps.now);
+    this.connectors = new ConnectorMap(db, deps.now);
+    this.attempts = new AttemptLog(db);
+    // Same SQLite transaction as the journal row: stored means queued.
+    deps.store.transactions.onJournal((entry) => this.outbox.enqueue(entry));
+    this.connectors.ensure(deps.chargerOrder.flatMap((c) => Array.from({ length: c.connectors }, (_, i) => ({ chargerId: c.id, connectorId: i + 1 }))));
+    this.status = new SiteStatus({ registry: deps.registry, connectors: this.connectors, log: this.log, send: (a, p) => this.send(a, p) });
+    this.pump = new OutboxPump({
+      outbox: this.outbox, connectors: this.connectors, registry: deps.registry, log: this.log, config: deps.config,
+      store: deps.store, now: deps.now,
+      call: (action, payload, timeoutMs) => this.call(action, payload, timeoutMs),
+      isOnline: () => this.linkState === 'online',
+      onEvent: (type, detail) => this.emit('event', { type, ...detail }),
+      changed: () => this.changed(),
+    });
+  }
+
+  get online(): boolean {
+    return this.linkState === 'online';
+  }
+
+  state(): UpstreamState {
+    const { depth, oldestQueuedAt } = this.outbox.stats();
+    return {
+      state: this.linkState, connected: this.online, since: this.since, roundTripMs: this.roundTripMs,
+      outboxDepth: depth, oldestQueuedAgeS: oldestQueuedAt === null ? null : Math.round((this.deps.now() - oldestQueuedAt) / 1000),
+      undeliverable: this.outbox.undeliverable().length, reconnects: this.reconnects, lastError: this.lastError,
+      heartbeatIntervalS: this.heartbeatIntervalS,
+    };
+  }
+
+  get heartbeatS(): number {
+    return this.heartbeatIntervalS;
+  }
+
+  /** ChangeConfiguration HeartbeatInterval from the cloud: applies now and to the next boot's default. */
+  setHeartbeatIntervalS(s: number): void {
+    this.heartbeatIntervalS = s;
+    if (this.heartbeat && this.rpc) {
+      clearInterval(this.heartbeat);
+      this.startHeartbeat(this.rpc);
+    }
+  }
+
+  diagnostics(limit = 10): AttemptRecord[] {
+    return this.attempts.last(limit);
+  }
+
+  start(): void {
+    this.deps.registry.on('transactionStarted', this.kick);
+    this.deps.registry.on('transactionStopped', this.kick);
+    this.deps.registry.on('meterValues', this.kick);
+    this.status.start();
+    this.setState('connecting');
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.deps.registry.off('transactionStarted', this.kick);
+    this.deps.registry.off('transactionStopped', this.kick);
+    this.deps.registry.off('meterValues', this.kick);
+    this.status.stop();
+    this.pump.stop();
+    this.clearTimers();
+    this.setState('stopped');
+    const rpc = this.rpc;
+    this.rpc = null;
+    if (rpc) await rpc.close(1000, 'site controller stopping');
+  }
+
+  /** Soft reset from the cloud: drop the session and boot again. */
+  async restartSession(): Promise<void> {
+    const rpc = this.rpc;
+    if (rpc) await rpc.close(1000, 'soft reset');
+  }
+
+  /** Sends a CALL to the cloud if online; rejects otherwise (callers decide what offline means). */
+  call<T = any>(action: string, payload: unknown, timeoutMs?: number): Promise<T> {
+    if (!this.rpc || !this.rpc.isOpen) return Promise.reject(new Error('cloud link is down'));
+    return this.rpc.call<T>(action, payload, { timeoutMs });
+  }
+
+  /** Best-effort CALL for state messages that are not queued (status, heartbeat). */
+  private send(action: string, payload: unknown): void {
+    if (this.linkState !== 'online') return;
+    this.call(action, payload).catch((err) => this.log.debug('state message not delivered', { action, err: (err as Error).message }));
+  }
+
+  async authorizeOnline(idTag: string, timeoutMs: number): Promise<IdTagInfo> {
+    const r = await this.call<{ idTagInfo: IdTagInfo }>('Authorize', { idTag }, timeoutMs);
+    return r.idTagInfo;
+  }
+
+  private readonly kick = () => this.pump.kick();
+
+  /** A method, not a field compare: state changes while we await, which narrowing cannot see. */
+  private stopped(): boolean {
+    return this.linkState === 'stopped';
+  }
+
+  private setState(s: LinkState): void {
+    if (this.linkState === s) return;
+    this.linkState = s;
+    this.changed();
+  }
+
+  private changed(): void {
+    this.emit('state', this.state());
+  }
+
+  private clearTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.timer = this.heartbeat = null;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.linkState === 'stopped') return;
+    const cfg = this.deps.config;
+    const startedAt = this.deps.now();
+    let timings: LinkTimings = {};
+    try {
+      const link = await openLink({
+        url: cfg.url, identity: cfg.identity, password: cfg.password, ca: cfg.ca, cert: cfg.cert, key: cfg.key,
+        protocol: cfg.protocol, handshakeTimeoutMs: cfg.handshakeTimeoutS * 1000, maxPayload: 16 * 1024 * 1024,
+      });
+      timings = link.timings;
+      if (this.stopped()) return void link.ws.close();
+      const rpc = new RpcConnection(link.ws, {
+        protocol: getProtocol(cfg.protocol)!, log: this.log, callTimeoutMs: cfg.callTimeoutS * 1000, pingIntervalMs: cfg.pingIntervalS * 1000,
+      });
+      this.rpc = rpc;
+      this.deps.onConnection?.(rpc);
+      rpc.once('close', (code: number, reason: string) => this.onClose(rpc, code, reason));
+      this.setState('booting');
+      const t0 = performance.now();
+      const boot = await this.boot(rpc);
+      timings.bootMs = Math.round((performance.now() - t0) * 10) / 10;
+      this.roundTripMs = timings.bootMs;
+      this.attempts.record({ startedAt, outcome: boot === 'Rejected' ? 'failed' : 'connected', phase: boot === 'Rejected' ? 'boot' : 'connected', error: boot === 'Rejected' ? 'BootNotification Rejected' : null, ...timings, remoteAddress: link.remoteAddress });
+      if (boot === 'Rejected') {
+        this.lastError = 'BootNotification Rejected';
+        this.emit('event', { type: 'upstream-boot-rejected' });
+        await rpc.close(1000, 'boot rejected');
+        return;
+      }
+    } catch (err) {
+      const e = err instanceof LinkError ? err : new LinkError('boot', (err as Error).message, timings);
+      this.lastError = `${e.phase}: ${e.message}`;
+      this.attempts.record({ startedAt, outcome: 'failed', phase: e.phase, error: e.message, ...e.timings, remoteAddress: null });
+      // Log the first failure of a streak at warn, the retries at debug: no log flood during an outage.
+      if (this.failures === 0) this.log.warn('cloud link attempt failed', { phase: e.phase, err: e.message });
+      else this.log.debug('cloud link attempt failed', { phase: e.phase, err: e.message });
+      const rpc = this.rpc;
+      // With a socket open, its close handler schedules the reconnect.
+      if (rpc && rpc.isOpen) await rpc.close(1000, 'boot failed');
+      else if (!rpc) this.scheduleReconnect();
+    }
+  }
+
+  /** BootNotification until Accepted (Pending: again after the interval) or Rejected. */
+  private async boot(rpc: RpcConnection): Promise<'Accepted' | 'Rejected'> {
+    const b = this.deps.config.bootNotification;
+    for (;;) {
+      const res = await rpc.call('BootNotification', {
+        chargePointVendor: b.chargePointVendor, chargePointModel: b.chargePointModel,
+        ...(b.chargePointSerialNumber ? { chargePointSerialNumber: b.chargePointSerialNumber } : {}),
+        firmwareVersion: this.deps.firmwareVersion.slice(0, 50),
+      });
+      const interval = res.interval > 0 ? res.interval : 300;
+      if (res.status === 'Accepted') {
+        this.heartbeatIntervalS = interval;
+        this.online_(rpc);
+        return 'Accepted';
+      }
+      if (res.status === 'Rejected') return 'Rejected';
+      this.setState('pending');
+      await new Promise<void>((resolve) => {
+        this.timer = setTimeout(resolve, interval * 1000);
+        rpc.once('close', () => resolve());
+      });
+      if (!rpc.isOpen) throw new LinkError('boot', 'closed while boot was pending', {});
+    }
+  }
+
+  private online_(rpc: RpcConnection): void {
+    this.failures = 0;
+    this.since = this.deps.now();
+    this.lastError = null;
+    this.setState('online');
+    this.log.info('cloud link up', { identity: this.deps.config.identity, heartbeatS: this.heartbeatIntervalS });
+    this.emit('event', { type: 'upstream-up' });
+    this.startHeartbeat(rpc);
+    this.status.sendAll();
+    this.pump.kick();
+  }
+
+  private startHeartbeat(rpc: RpcConnection): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => void this.sendHeartbeat(rpc), this.heartbeatIntervalS * 1000);
+    this.heartbeat.unref();
+  }
+
+  /** A Heartbeat that also measures the link's round trip. */
+  async sendHeartbeat(rpc: RpcConnection | null = this.rpc): Promise<void> {
+    if (!rpc) return;
+    const t0 = performance.now();
+    try {
+      await rpc.call('Heartbeat', {});
+      this.roundTripMs = Math.round((performance.now() - t0) * 10) / 10;
+    } catch {
+      // A missed heartbeat shows as a dropped link through ping/pong; nothing to do here.
+    }
+  }
+
+  /** TriggerMessage BootNotification: boot again on the open link. */
+  async reboot(): Promise<void> {
+    if (this.rpc && this.online) await this.boot(this.rpc).catch(() => {});
+  }
+
+  private onClose(rpc: RpcConnection, code: number, reason: string): void {
+    if (this.rpc !== rpc) return;
+    this.rpc = null;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    if (this.linkState === 'stopped') return;
+    const wasOnline = this.linkState === 'online';
+    this.since = null;
+    this.lastError = `closed: ${code}${reason ? ` ${reason}` : ''}`;
+    if (wasOnline) {
+      this.log.warn('cloud link down', { code, reason: reason || undefined });
+      this.emit('event', { type: 'upstream-down', code, reason });
+    }
+    this.reconnects++;
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.linkState === 'stopped' || this.linkState === 'waiting') return;
+    this.setState('waiting');
+    const { minS, maxS } = this.deps.config.reconnect;
+    const delay = backoffDelayMs(this.failures++, minS * 1000, maxS * 1000, this.deps.random);
+    this.timer = setTimeout(() => {
+      this.setState('connecting');
+      void this.connect();
+    }, delay);
+  }
+}
