@@ -1,0 +1,42 @@
+// Renders a status snapshot for a human at a terminal: short lines, the things a
+// technician looks at first (is the cloud up, is the meter fresh, who is charging).
+type Any = any;
+
+const ms = (v: unknown) => (typeof v === 'number' ? `${v} ms` : '-');
+const age = (s: unknown) => (typeof s !== 'number' ? '-' : s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`);
+
+export function renderSnapshot(s: Any): string {
+  const out: string[] = [];
+  out.push(`site ${s.site}   up ${age(s.uptimeS)}`);
+  out.push('');
+  out.push(`chargers (${s.chargers.filter((c: Any) => c.connected).length}/${s.chargers.length} connected)`);
+  for (const c of s.chargers) {
+    out.push(`  ${c.id.padEnd(16)} ${c.connected ? 'connected' : 'OFFLINE  '} ${c.vendor ?? ''} ${c.model ?? ''} ${c.firmware ? `fw ${c.firmware}` : ''}`.trimEnd());
+    for (const k of c.connectors) {
+      const amps = Array.isArray(k.currentA) ? k.currentA.map((a: number | null) => (a === null ? '-' : a.toFixed(1))).join('/') + ' A' : '';
+      out.push(`    #${k.connector}${k.cloudConnector !== undefined ? ` (cloud ${k.cloudConnector})` : ''} ${k.status}${k.errorCode !== 'NoError' ? ` ${k.errorCode}` : ''}${k.transactionId ? ` tx ${k.transactionId}` : ''} ${amps}`.trimEnd());
+    }
+  }
+  out.push('');
+  const u = s.upstream;
+  if (!u) out.push('upstream: none (standalone site)');
+  else {
+    out.push(`upstream: ${u.state}${u.connected ? ` since ${new Date(u.since).toISOString()}` : ''}   rtt ${ms(u.roundTripMs)}   reconnects ${u.reconnects}`);
+    out.push(`  outbox ${u.outboxDepth} queued${u.oldestQueuedAgeS !== null ? `, oldest ${age(u.oldestQueuedAgeS)}` : ''}, ${u.undeliverable} undeliverable`);
+    if (u.lastError) out.push(`  last error: ${u.lastError}`);
+    for (const a of u.attempts ?? []) {
+      const phases = ['dnsMs', 'tcpMs', 'tlsMs', 'upgradeMs', 'bootMs'].filter((k) => a[k] !== undefined).map((k) => `${k.replace('Ms', '')} ${a[k]}`).join(', ');
+      out.push(`  ${new Date(a.startedAt).toISOString()} ${a.outcome.padEnd(9)} ${a.outcome === 'failed' ? `in ${a.phase}: ${a.error}` : ''} ${phases ? `(${phases} ms)` : ''}`.trimEnd());
+    }
+  }
+  if (s.balancer) {
+    out.push('');
+    out.push(`balancer: ${JSON.stringify(s.balancer)}`);
+  }
+  if (s.health) {
+    out.push('');
+    out.push('health:');
+    for (const [name, r] of Object.entries(s.health as Record<string, Any>)) out.push(`  ${name.padEnd(7)} ${r?.alarm ? `ALARM ${r.alarm}` : 'ok'}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,94 @@
+// The local control socket `site-controller status` talks to: a Unix socket next to
+// the store, one JSON request per line, one JSON answer per line. Only the service
+// user (and root) can open it (mode 0600).
+import { createServer, Socket, type Server } from 'node:net';
+import { chmodSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Logger } from '../log.js';
+
+export function controlSocketPath(storePath: string): string {
+  return join(dirname(storePath), 'control.sock');
+}
+
+export type ControlHandler = (request: { cmd: string }) => unknown;
+
+export class ControlServer {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly path: string, private readonly handler: ControlHandler, private readonly log: Logger) {}
+
+  async start(): Promise<void> {
+    // A socket file left by a crash would make listen fail with EADDRINUSE.
+    rmSync(this.path, { force: true });
+    const server = createServer((sock) => this.onConnection(sock));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.path, () => resolve());
+    });
+    chmodSync(this.path, 0o600);
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(this.path, { force: true });
+  }
+
+  private onConnection(sock: Socket): void {
+    this.sockets.add(sock);
+    sock.on('close', () => this.sockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      if (buf.length > 65536) return void sock.destroy();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        let answer: unknown;
+        try {
+          const req = JSON.parse(line) as { cmd?: unknown };
+          answer = typeof req.cmd === 'string' ? this.handler({ cmd: req.cmd }) : { error: 'request must be {"cmd": "..."}' };
+        } catch (err) {
+          answer = { error: err instanceof SyntaxError ? 'request is not JSON' : (err as Error).message };
+          if (!(err instanceof SyntaxError)) this.log.error('control request failed', { err: (err as Error).message });
+        }
+        sock.write(JSON.stringify(answer) + '\n');
+      }
+    });
+  }
+}
+
+/** Client side: one request, one answer. */
+export function queryControl(path: string, cmd: string, timeoutMs = 5000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const sock = new Socket();
+    let buf = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no answer from ${path} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new Error(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? `the daemon is not running (no control socket at ${path})` : err.code === 'EACCES' ? `permission denied on ${path} (run as the service user or root)` : err.message));
+    });
+    sock.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      sock.end();
+      try {
+        resolve(JSON.parse(buf.slice(0, nl)));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    sock.connect(path, () => sock.write(JSON.stringify({ cmd }) + '\n'));
+  });
+}

@@ -1,0 +1,78 @@
+// A site with a cloud for upstream tests: the simulated cloud CSMS, a daemon whose
+// upstream points at it (fast reconnects), and simulated chargers.
+import { CloudSim } from '../../scripts/sim/cloud-sim.js';
+import { SimCharger } from '../../scripts/sim/charger-sim.js';
+import { startSite, type TestSite } from './daemon.js';
+
+export const IDENTITY = 'SITE-1';
+
+export interface CloudSite {
+  cloud: CloudSim;
+  site: TestSite;
+  charger(id: 'CP-1' | 'CP-2' | 'CP-3', opts?: Partial<ConstructorParameters<typeof SimCharger>[0]>): Promise<SimCharger>;
+  stop(): Promise<void>;
+}
+
+export function upstreamSection(cloudUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    url: cloudUrl, identity: IDENTITY, password: 'cloud-secret',
+    reconnect: { minS: 0.05, maxS: 0.2 }, handshakeTimeoutS: 2, callTimeoutS: 2, authorizeTimeoutS: 1, pingIntervalS: 0,
+    ...extra,
+  };
+}
+
+export const THREE_CHARGERS = [
+  { id: 'CP-1', password: 'secret-1', connectors: 2 },
+  { id: 'CP-2', password: 'secret-2', connectors: 1, phases: 1, phaseRotation: 'L2' },
+  { id: 'CP-3', password: 'secret-3', connectors: 1 },
+];
+
+export async function startCloudSite(opts: { upstream?: Record<string, unknown>; dir?: string; chargers?: unknown[]; cloud?: CloudSim } = {}): Promise<CloudSite> {
+  const cloud = opts.cloud ?? new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' } });
+  if (!opts.cloud) await cloud.start();
+  const site = await startSite({
+    dir: opts.dir,
+    logLevel: 'info',
+    overrides: { upstream: upstreamSection(cloud.url, opts.upstream), chargers: opts.chargers ?? THREE_CHARGERS },
+  });
+  const sims: SimCharger[] = [];
+  return {
+    cloud,
+    site,
+    async charger(id, extra = {}) {
+      const n = Number(id.slice(3));
+      const sim = new SimCharger({ url: site.url, id, password: `secret-${n}`, connectors: n === 1 ? 2 : 1, ...extra });
+      sims.push(sim);
+      await sim.connect();
+      await sim.boot();
+      return sim;
+    },
+    async stop() {
+      await Promise.all(sims.map((s) => s.close().catch(() => {})));
+      await site.stop();
+      if (!opts.cloud) await cloud.stop();
+    },
+  };
+}
+
+/** Runs a whole transaction on a simulated charger: start, `meters` MeterValues, stop. Returns the local id. */
+export async function runTransaction(sim: SimCharger, connectorId: number, idTag: string, meters = 2): Promise<number> {
+  const start = await sim.startTransaction(connectorId, idTag, 1000);
+  const tx = start.transactionId as number;
+  for (let i = 1; i <= meters; i++) await sim.meterValues(connectorId, tx, { energyWh: 1000 + i * 100, currentA: 16 });
+  await sim.stopTransaction(tx, 1000 + (meters + 1) * 100, { reason: 'EVDisconnected' });
+  return tx;
+}
+
+/** Resolves once the site's outbox is empty (the cloud answered and the answer is recorded). */
+export function drained(service: { state(): { outboxDepth: number }; on(e: 'state', fn: (st: { outboxDepth: number }) => void): unknown; off(e: 'state', fn: (st: { outboxDepth: number }) => void): unknown }): Promise<void> {
+  if (service.state().outboxDepth === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onState = (st: { outboxDepth: number }) => {
+      if (st.outboxDepth !== 0) return;
+      service.off('state', onState);
+      resolve();
+    };
+    service.on('state', onState);
+  });
+}
