@@ -87,7 +87,7 @@ export class OutboxPump {
           res = await d.call(plan.action, plan.payload, d.config.callTimeoutS * 1000);
         } catch (err) {
           // The link dropping is not the message's fault: it is sent again after reconnect.
-          if (err instanceof RpcClosedError || !d.isOnline()) break;
+          if (err instanceof RpcClosedError || !d.isOnline() || this.stopped) break;
           const head = rows[0];
           this.lastFailedSeq = head.seq;
           const msg = (err as Error).message;
@@ -113,8 +113,10 @@ export class OutboxPump {
         d.changed();
       }
     } catch (err) {
-      d.log.error('outbox delivery failed', { err: (err as Error).message });
-      this.retryLater(3);
+      if (!this.stopped) {
+        d.log.error('outbox delivery failed', { err: (err as Error).message });
+        this.retryLater(3);
+      }
     } finally {
       this.running = false;
     }

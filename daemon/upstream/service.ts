@@ -204,6 +204,7 @@ export class UpstreamService extends EventEmitter {
       const t0 = performance.now();
       const boot = await this.boot(rpc);
       timings.bootMs = Math.round((performance.now() - t0) * 10) / 10;
+      if (this.stopped()) return;
       this.roundTripMs = timings.bootMs;
       this.attempts.record({ startedAt, outcome: boot === 'Rejected' ? 'failed' : 'connected', phase: boot === 'Rejected' ? 'boot' : 'connected', error: boot === 'Rejected' ? 'BootNotification Rejected' : null, ...timings, remoteAddress: link.remoteAddress });
       if (boot === 'Rejected') {
@@ -213,6 +214,7 @@ export class UpstreamService extends EventEmitter {
         return;
       }
     } catch (err) {
+      if (this.stopped()) return;
       const e = err instanceof LinkError ? err : new LinkError('boot', (err as Error).message, timings);
       this.lastError = `${e.phase}: ${e.message}`;
       this.attempts.record({ startedAt, outcome: 'failed', phase: e.phase, error: e.message, ...e.timings, remoteAddress: null });
