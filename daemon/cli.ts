@@ -3,6 +3,8 @@
 import { loadConfigFile, ConfigError } from './config/load.js';
 import { createDaemon } from './main.js';
 import { createLogger } from './log.js';
+import { probeModem } from '../drivers/modem/index.js';
+import { probeMeter } from '../drivers/meters/index.js';
 
 export const DEFAULT_CONFIG = '/etc/site-controller/config.yaml';
 
@@ -11,6 +13,10 @@ const USAGE = `usage: site-controller <command> [options]
 commands:
   run   [-c FILE]   run the daemon
   check [-c FILE]   validate a config; prints every problem as "path: message"
+  probe meter [-c FILE]
+                    read the meter once with the meter: settings; prints the values or the failure
+  probe modem [-c FILE]
+                    read the modem once with health.modem settings; prints the reading or the failure
 
 The config file comes from -c, else $SITE_CONTROLLER_CONFIG, else ${DEFAULT_CONFIG}.
 `;
@@ -55,7 +61,8 @@ function loadOrExit(path: string) {
 async function run(configPath: string): Promise<void> {
   const config = loadOrExit(configPath);
   const log = createLogger('site-controller', { level: config.log.level });
-  const daemon = createDaemon(config, { log });
+  // A Hard reset from the cloud: stop cleanly and exit; systemd (Restart=always) starts us again.
+  const daemon = createDaemon(config, { log, exitProcess: () => shutdown('Reset Hard from the cloud') });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -97,6 +104,39 @@ function check(configPath: string): void {
   }
 }
 
+/** Commissioning: one modem reading, or the exact reason there is none. Exit 0 / 1. */
+async function probeModemCommand(configPath: string): Promise<void> {
+  const config = loadOrExit(configPath);
+  const settings = config.health.modem;
+  if (!settings) {
+    process.stderr.write(`${configPath}: health.modem is not configured (device, baudRate)\n`);
+    process.exit(1);
+  }
+  try {
+    process.stdout.write((await probeModem(settings)) + '\n');
+    process.exit(0);
+  } catch (err) {
+    process.stderr.write(`modem on ${settings.device}: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+/** Commissioning: one meter sample, or the exact reason there is none. Exit 0 / 1. */
+async function probeMeterCommand(configPath: string): Promise<void> {
+  const config = loadOrExit(configPath);
+  if (!config.meter) {
+    process.stderr.write(`${configPath}: meter is not configured (model, transport, host/device)\n`);
+    process.exit(1);
+  }
+  try {
+    process.stdout.write((await probeMeter(config.meter)) + '\n');
+    process.exit(0);
+  } catch (err) {
+    process.stderr.write(`meter: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   let args: Args;
   try {
@@ -110,6 +150,11 @@ export async function main(argv: string[]): Promise<void> {
       return run(args.config);
     case 'check':
       return check(args.config);
+    case 'probe':
+      if (args.rest[0] === 'modem') return probeModemCommand(args.config);
+      if (args.rest[0] === 'meter') return probeMeterCommand(args.config);
+      process.stderr.write(`unknown probe target ${args.rest[0] ?? '(none)'}\n\n${USAGE}`);
+      process.exit(2);
     case 'help':
       process.stdout.write(USAGE);
       return;

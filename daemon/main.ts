@@ -8,12 +8,26 @@ import { LocalServer } from './local/server.js';
 import { registerHandlers } from './local/handlers.js';
 import { configureCharger } from './local/configure.js';
 import { LocalPolicyAuthorizer, type Authorizer } from './local/authorizer.js';
+import { createHealthService, type HealthService } from './health/service.js';
+import { TelemetryService } from './telemetry/service.js';
+import { createUpstream, type Upstream } from './upstream/index.js';
+import { VERSION } from './version.js';
+import { createMeter, type BackoffOptions } from '../drivers/meters/index.js';
+import { BalancerService } from './balancer/service.js';
+import { MeterService } from './balancer/meter-service.js';
+import type { CapsSource } from './balancer/caps.js';
 
 export interface DaemonDeps {
   log?: Logger;
   now?: () => number;
   /** Replaces the local authorization policy (the upstream service plugs in here). */
   authorizer?: Authorizer;
+  /** What a Hard reset from the cloud does; the CLI exits so systemd restarts the service. */
+  exitProcess?: () => void;
+  /** The cloud's limits for the balancer (the upstream service plugs in here); none by default. */
+  caps?: CapsSource;
+  /** Reconnect backoff of the meter's bus (tests shorten it). */
+  meterBackoff?: BackoffOptions;
 }
 
 export interface Daemon {
@@ -21,6 +35,13 @@ export interface Daemon {
   readonly store: Store;
   readonly registry: ChargerRegistry;
   readonly local: LocalServer;
+  /** The load balancer; undefined when the config has no chargers. */
+  readonly balancer: BalancerService | undefined;
+  /** undefined without an `upstream` section (standalone site). */
+  readonly upstream: Upstream | undefined;
+  readonly health: HealthService;
+  /** undefined without an `mqtt` section. */
+  readonly telemetry: TelemetryService | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -30,7 +51,9 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
   const now = deps.now ?? Date.now;
   const store = new Store(config.store.path, now);
   const registry = new ChargerRegistry();
-  const authorizer = deps.authorizer ?? new LocalPolicyAuthorizer(config.local.authorization);
+  // With a cloud, the upstream decides authorization (online, else local list and cache).
+  const upstream = config.upstream ? createUpstream({ config, store, registry, log, now, firmwareVersion: VERSION, exitProcess: deps.exitProcess }) : undefined;
+  const authorizer = deps.authorizer ?? upstream?.authorizer ?? new LocalPolicyAuthorizer(config.local.authorization);
   const handlerDeps = { store, authorizer, registry, config: config.local, log, now };
 
   const local = new LocalServer({
@@ -49,19 +72,60 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     },
   });
 
+  // Health and telemetry only observe: they run beside charging and never block it.
+  const health = createHealthService(config, { log, now });
+  const telemetry = config.mqtt
+    ? new TelemetryService(config.mqtt, { siteId: config.site.id, registry, chargerIds: config.chargers.map((c) => c.id), log, now })
+    : undefined;
+  telemetry?.attachHealth(health);
+
+  // The balancer: on the meter's samples when one is configured, else a static budget on a timer.
+  let balancer: BalancerService | undefined;
+  if (config.chargers.length > 0) {
+    const m = config.meter;
+    const meterLog = log.child('meter');
+    const meter = m && new MeterService(createMeter(m, meterLog, deps.meterBackoff && { backoff: deps.meterBackoff }), {
+      pollIntervalMs: m.pollIntervalMs, staleAfterMs: m.staleAfterMs, now, log: meterLog,
+    });
+    balancer = new BalancerService(
+      { grid: config.site.grid, balancer: config.balancer, chargers: config.chargers, periodMs: m?.pollIntervalMs ?? 1000 },
+      { registry, meter, caps: deps.caps ?? upstream?.caps, now, log: log.child('balancer') },
+    );
+  }
+
+  // Telemetry publishes each service that exists in this configuration.
+  if (telemetry) {
+    if (balancer) telemetry.attach('balancer', balancer);
+    if (balancer?.meterService) telemetry.attachMeter(balancer.meterService);
+    if (upstream) telemetry.attach('upstream', upstream.service);
+  }
+
   let stopped = false;
   return {
     config,
     store,
     registry,
     local,
+    balancer,
+    upstream,
+    health,
+    telemetry,
     async start() {
       await local.start();
+      balancer?.start();
+      upstream?.service.start();
+      telemetry?.start();
+      health.start();
       log.info('started', { site: config.site.id, chargers: config.chargers.length, store: config.store.path });
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Telemetry first, so its clean `offline` goes out while the site is still whole.
+      await telemetry?.stop();
+      await health.stop();
+      await upstream?.service.stop();
+      await balancer?.stop();
       await local.stop();
       await store.close();
       log.info('stopped');

@@ -61,8 +61,16 @@ export interface UpstreamConfig {
   cert?: string;
   key?: string;
   protocol: 'ocpp1.6';
-  bootNotification: { chargePointVendor: string; chargePointModel: string };
+  bootNotification: { chargePointVendor: string; chargePointModel: string; chargePointSerialNumber?: string };
   offlineAuthorization: { allowUnknownIdTags: boolean };
+  reconnect: { minS: number; maxS: number };
+  handshakeTimeoutS: number;
+  callTimeoutS: number;
+  authorizeTimeoutS: number;
+  pingIntervalS: number;
+  maxAttempts: number;
+  maxMergedMeterValues: number;
+  foldMeterValuesIntoStop: boolean;
 }
 
 export interface MqttConfig {
@@ -73,13 +81,20 @@ export interface MqttConfig {
   cert?: string;
   key?: string;
   topicPrefix: string;
+  /** Default site-controller-<site.id>. */
+  clientId?: string;
+  keepaliveS: number;
+  /** Minimum interval between publishes of live figures (meter, chargers' MeterValues, balancer). */
+  meterIntervalS: number;
+  maxQueuedEvents: number;
+  reconnectMaxS: number;
 }
 
 export interface HealthConfig {
   modem?: { device: string; baudRate: number; intervalS: number; driver: 'auto' | 'generic' | 'quectel' | 'simcom'; commandTimeoutMs: number };
   ntp: { intervalS: number; maxOffsetMs: number; servers?: string[] };
   mtu?: { target?: string; intervalS: number };
-  system: { intervalS: number };
+  system: { intervalS: number; thresholds?: { diskFreeMinPercent?: number; diskFreeMinBytes?: number; tempMaxC?: number; memAvailableMinPercent?: number } };
 }
 
 export interface Config {
@@ -88,7 +103,20 @@ export interface Config {
   chargers: ChargerConfig[];
   upstream?: UpstreamConfig;
   meter?: MeterConfig;
-  balancer: { minCurrentA: number; fallbackBudgetA: number };
+  balancer: {
+    minCurrentA: number;
+    fallbackBudgetA: number;
+    /** An increase waits this long after a connector's previous change, s. */
+    increaseIntervalS: number;
+    /** A paused session stays paused at least this long, s. */
+    minPauseS: number;
+    /** How long a car may take to follow a new limit, s (IEC 61851-1: 5). */
+    carReactionS: number;
+    /** Validity of the dynamic limit, s; unset: 5 control periods, at least 5 s. */
+    profileValidityS?: number;
+    fallbackStackLevel: number;
+    dynamicStackLevel: number;
+  };
   store: { path: string };
   mqtt?: MqttConfig;
   health: HealthConfig;

@@ -20,6 +20,10 @@ export interface UndeliverableRow extends OutboxRow {
   lastError: string;
 }
 
+function toRow(r: any): OutboxRow {
+  return { seq: r.seq, transactionId: r.transaction_id, chargerId: r.charger_id, action: r.action, payload: JSON.parse(r.payload), queuedAt: r.queued_at, attempts: r.attempts };
+}
+
 export class OutboxRepository {
   private readonly q;
 
@@ -27,6 +31,7 @@ export class OutboxRepository {
     this.q = {
       insert: db.prepare(`INSERT INTO outbox (journal_seq, transaction_id, charger_id, action, payload, queued_at) VALUES (?, ?, ?, ?, ?, ?)`),
       head: db.prepare(`SELECT seq, transaction_id, charger_id, action, payload, queued_at, attempts FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT ?`),
+      headAll: db.prepare(`SELECT seq, transaction_id, charger_id, action, payload, queued_at, attempts FROM outbox WHERE state = 'queued' ORDER BY seq`),
       del: db.prepare('DELETE FROM outbox WHERE seq = ?'),
       fail: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?'),
       giveUp: db.prepare(`UPDATE outbox SET state = 'undeliverable', last_error = ? WHERE seq = ?`),
@@ -45,10 +50,27 @@ export class OutboxRepository {
   }
 
   head(limit: number): OutboxRow[] {
-    return (this.q.head.all(limit) as any[]).map((r) => ({
-      seq: r.seq, transactionId: r.transaction_id, chargerId: r.charger_id, action: r.action,
-      payload: JSON.parse(r.payload), queuedAt: r.queued_at, attempts: r.attempts,
-    }));
+    return (this.q.head.all(limit) as any[]).map(toRow);
+  }
+
+  /**
+   * The rows the next call can use: the head, the run of MeterValues of its transaction
+   * behind it (up to maxEntries meterValue entries), and the row after that run. Reads
+   * and parses only those, not a fixed window: at replay this runs once per call.
+   */
+  headRun(maxEntries: number): OutboxRow[] {
+    const rows: OutboxRow[] = [];
+    let entries = 0;
+    for (const r of this.q.headAll.iterate() as IterableIterator<any>) {
+      const row = toRow(r);
+      rows.push(row);
+      const first = rows[0];
+      if (rows.length === 1 && first.action !== 'MeterValues') break;
+      if (rows.length > 1 && (first.action !== 'MeterValues' || row.action !== 'MeterValues' || row.transactionId !== first.transactionId)) break;
+      entries += row.payload.meterValue.length;
+      if (entries > maxEntries) break;
+    }
+    return rows;
   }
 
   /** The cloud's id for a local transaction: undefined = Start not delivered yet, null = delivered without an id. */
@@ -111,6 +133,8 @@ export interface PlanContext {
   cloudIdOf(localTransactionId: number): number | null | undefined;
   /** Upper bound of meterValue entries in one merged MeterValues call. */
   maxMergedMeterValues: number;
+  /** Send a transaction's queued MeterValues as the transactionData of the StopTransaction right behind them (one round trip fewer). */
+  foldIntoStop?: boolean;
 }
 
 /**
@@ -140,11 +164,23 @@ export function planDelivery(rows: readonly OutboxRow[], ctx: PlanContext): Deli
   // MeterValues: merge the run of this transaction's MeterValues at the head.
   const seqs: number[] = [];
   const meterValue: unknown[] = [];
-  for (const r of rows) {
+  let i = 0;
+  for (; i < rows.length; i++) {
+    const r = rows[i];
     if (r.action !== 'MeterValues' || r.transactionId !== localTx) break;
     if (seqs.length > 0 && meterValue.length + r.payload.meterValue.length > ctx.maxMergedMeterValues) break;
     seqs.push(r.seq);
     meterValue.push(...r.payload.meterValue);
+  }
+  const next = rows[i];
+  if (ctx.foldIntoStop && next?.action === 'StopTransaction' && next.transactionId === localTx) {
+    const own: unknown[] = next.payload.transactionData ?? [];
+    if (meterValue.length + own.length <= ctx.maxMergedMeterValues) {
+      return {
+        kind: 'call', seqs: [...seqs, next.seq], action: 'StopTransaction', localTransactionId: localTx,
+        payload: { ...next.payload, transactionId: cloudId, transactionData: [...meterValue, ...own] },
+      };
+    }
   }
   return {
     kind: 'call', seqs, action: 'MeterValues', localTransactionId: localTx,

@@ -66,9 +66,11 @@ export class OutboxPump {
     try {
       while (!this.stopped && d.isOnline()) {
         const max = d.config.maxMergedMeterValues;
-        const rows = d.outbox.head(max);
+        const rows = d.outbox.headRun(max);
+        const alone = rows[0]?.seq === this.lastFailedSeq;
         const plan = planDelivery(rows, {
-          maxMergedMeterValues: rows[0]?.seq === this.lastFailedSeq ? 1 : max,
+          maxMergedMeterValues: alone ? 1 : max,
+          foldIntoStop: d.config.foldMeterValuesIntoStop && !alone,
           cloudIdOf: (id) => d.outbox.cloudIdOf(id),
           cloudConnector: (chargerId, connectorId) =>
             d.connectors.numberOf(chargerId, connectorId) ?? d.connectors.ensure([{ chargerId, connectorId }])[0].number,

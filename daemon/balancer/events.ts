@@ -1,0 +1,64 @@
+// What the balancer tells the rest of the daemon: its state (for `status` and the
+// retained MQTT `balancer` topic) and its alarms (for the MQTT `events` topic).
+import type { PerPhase } from './phases.js';
+import type { BalancerMode } from './plan.js';
+import type { RateUnit, ProfileForm } from './profiles.js';
+
+export type BalancerEventType =
+  | 'meter-lost' // no good sample for staleAfterMs: fallback budget
+  | 'meter-restored' // a good sample again: back to normal
+  | 'profile-rejected' // a charger refused a form of the dynamic limit; the next is tried
+  | 'fallback-rejected' // a charger refused the dead man's switch profile in every unit
+  | 'charger-unbalanceable'; // a charger refused every form: counted at its full max
+
+export interface BalancerEvent {
+  type: BalancerEventType;
+  ts: number;
+  chargerId?: string;
+  connectorId?: number;
+  form?: ProfileForm;
+  unit?: RateUnit;
+  detail?: string;
+}
+
+export interface ConnectorView {
+  chargerId: string;
+  connectorId: number;
+  charging: boolean;
+  /** What the allocation wants for it now, A. */
+  wantA: number | null;
+  /** The limit decided for it (sent or being sent), A; null when none. */
+  limitA: number | null;
+  /** The limit the charger last accepted, A. */
+  acceptedA: number | null;
+  /** Why it is held at 0 while a car waits. */
+  paused?: string;
+}
+
+export interface ChargerView {
+  chargerId: string;
+  /** false until configured, and for a charger that accepts no form. */
+  managed: boolean;
+  unbalanceable: boolean;
+  form: ProfileForm | null;
+  unit: RateUnit | null;
+  fallbackA: number | null;
+  fallbackInstalled: boolean;
+}
+
+export interface BalancerState {
+  ts: number;
+  mode: BalancerMode;
+  /** Where the budget came from: the meter, a static budget (no meter), or the fallback budget. */
+  source: 'meter' | 'static' | 'fallback';
+  /** A meter is configured and has no fresh sample. */
+  stale: boolean;
+  budgetA: PerPhase;
+  headroomA: PerPhase;
+  reservedA: PerPhase;
+  evDrawA: PerPhase;
+  nonEvA: PerPhase | null;
+  meter: { ts: number; currentA: PerPhase; voltageV: PerPhase; powerW: number; importEnergyWh: number } | null;
+  connectors: ConnectorView[];
+  chargers: ChargerView[];
+}

@@ -1,0 +1,260 @@
+// The profiles of one charger: which limits it should carry, which it accepted,
+// which form it takes, and one SetChargingProfile at a time to it. Each charger has
+// its own ChargerProfiles, and nothing here is awaited by the control loop, so a
+// slow or dead charger only ever delays itself.
+import { RpcError } from '../ocpp/errors.js';
+import type { SetChargingProfileRequest, SetChargingProfileResponse } from '../ocpp/v16/types.js';
+import type { Logger } from '../log.js';
+import type { BalancerEvent } from './events.js';
+import { decideLimit, type LimitHistory, type LimitRules } from './limits.js';
+import { dynamicProfile, fallbackProfile, refreshDue, type LadderStep, type RateUnit } from './profiles.js';
+import type { LimitRange } from './estimate.js';
+
+export interface ConnectorWant {
+  /** From the plan, A (0 when idle or paused). */
+  wantA: number;
+  charging: boolean;
+  transactionId: number | null;
+  /** Phases the car draws on, for W limits. */
+  phases: 1 | 2 | 3;
+  /** No increase now: a car on one of its phases may still be following a decrease (plan.increaseHeld). */
+  holdIncrease?: boolean;
+}
+
+export interface ChargerProfilesOptions {
+  chargerId: string;
+  ladder: readonly LadderStep[];
+  fallbackUnits: readonly RateUnit[];
+  stack: { fallback: number; dynamic: number; deadMansSwitch: boolean };
+  chargerPhases: 1 | 3;
+  nominalVoltageV: number;
+  validityS: number;
+  rules: LimitRules;
+  /** How long a car may take to follow a new limit (see estimate.ts). */
+  carReactionMs: number;
+}
+
+export interface SenderDeps {
+  send(chargerId: string, req: SetChargingProfileRequest, timeoutMs: number): Promise<SetChargingProfileResponse>;
+  now(): number;
+  log: Logger;
+  event(e: Omit<BalancerEvent, 'ts'>): void;
+}
+
+interface Slot {
+  transactionId: number | null;
+  phases: 1 | 2 | 3;
+  decided: LimitHistory | null;
+  acceptedA: number | null;
+  acceptedAt: number;
+  /** Limits accepted before the current one, until the car has surely followed the change. */
+  recent: Array<{ limitA: number; until: number }>;
+  inFlightA: number | null;
+  dirty: boolean;
+}
+
+type Outcome = 'accepted' | 'rejected' | 'failed';
+type Desired = Pick<ConnectorWant, 'wantA' | 'transactionId' | 'phases' | 'holdIncrease'>;
+
+export class ChargerProfiles {
+  step = 0;
+  unbalanceable = false;
+  /** Keyed by connector id; 0 for the 'charger' form. */
+  private slots = new Map<number, Slot>();
+  private readonly fallback = { wantA: null as number | null, acceptedA: null as number | null, unit: 0, failed: false, dirty: false };
+  private wants = new Map<number, ConnectorWant>();
+  private busy = false;
+  private closed = false;
+
+  constructor(readonly opts: ChargerProfilesOptions, private readonly deps: SenderDeps) {}
+
+  get form(): LadderStep | null {
+    return this.unbalanceable ? null : (this.opts.ladder[this.step] ?? null);
+  }
+
+  get fallbackState(): { limitA: number | null; installed: boolean } {
+    return { limitA: this.fallback.wantA, installed: this.fallback.acceptedA !== null && this.fallback.acceptedA === this.fallback.wantA };
+  }
+
+  /** Stops sending (the charger went away); a call in flight is left to settle. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** The new wanted limits of every connector and the fallback share; sends what changed. */
+  update(wants: Map<number, ConnectorWant>, fallbackA: number): void {
+    const now = this.deps.now();
+    this.wants = wants;
+    if (this.opts.stack.deadMansSwitch && fallbackA !== this.fallback.wantA) {
+      this.fallback.wantA = fallbackA;
+      this.fallback.dirty = !this.fallback.failed;
+    }
+    const form = this.form;
+    if (form) {
+      const desired = this.desired(form.form, wants);
+      for (const id of this.slots.keys()) if (!desired.has(id)) this.slots.delete(id);
+      for (const [id, d] of desired) {
+        let slot = this.slots.get(id);
+        if (!slot || slot.transactionId !== d.transactionId) {
+          // A new session needs its own TxProfile; its decisions start afresh.
+          slot = { transactionId: d.transactionId, phases: d.phases, decided: null, acceptedA: null, acceptedAt: 0, recent: [], inFlightA: null, dirty: false };
+          this.slots.set(id, slot);
+        }
+        if (slot.phases !== d.phases) (slot.phases = d.phases), (slot.dirty = true);
+        const wantA = d.holdIncrease && slot.decided ? Math.min(d.wantA, slot.decided.limitA) : d.wantA;
+        const next = decideLimit(slot.decided, wantA, now, this.opts.rules);
+        if (slot.decided === null || next.limitA !== slot.decided.limitA) {
+          slot.decided = { limitA: next.limitA, changedAt: now };
+          slot.dirty = true;
+        } else if (slot.acceptedA !== null && slot.inFlightA === null && refreshDue(slot.acceptedAt, this.opts.validityS, now)) {
+          slot.dirty = true;
+        }
+      }
+    }
+    this.pump();
+  }
+
+  /**
+   * The least and the most the car on this connector may be drawing under our limits
+   * now: the accepted limit (the fallback once its validity ran out), plus any limit
+   * accepted before it or decided since, for carReactionMs (the car may still be
+   * following the change). Null when no limit of ours is known.
+   */
+  limitRange(connectorId: number): LimitRange | null {
+    const slot = this.form ? this.slots.get(this.form.form === 'charger' ? 0 : connectorId) : undefined;
+    if (!slot) return null;
+    const now = this.deps.now();
+    const values: number[] = [];
+    if (slot.acceptedA !== null) {
+      const expired = now - slot.acceptedAt >= this.opts.validityS * 1000;
+      values.push(expired && this.fallback.acceptedA !== null ? this.fallback.acceptedA : slot.acceptedA);
+    }
+    slot.recent = slot.recent.filter((r) => r.until > now);
+    for (const r of slot.recent) values.push(r.limitA);
+    const d = slot.decided;
+    if (d && d.limitA !== slot.acceptedA && now - d.changedAt < this.opts.carReactionMs) values.push(d.limitA);
+    return values.length > 0 ? { lowA: Math.min(...values), highA: Math.max(...values), targetA: d?.limitA ?? slot.acceptedA ?? undefined } : null;
+  }
+
+  view(connectorId: number): { limitA: number | null; acceptedA: number | null } {
+    const slot = this.slots.get(this.form?.form === 'charger' ? 0 : connectorId);
+    return { limitA: slot?.decided?.limitA ?? null, acceptedA: slot?.acceptedA ?? null };
+  }
+
+  private desired(form: LadderStep['form'], wants: Map<number, ConnectorWant>): Map<number, Desired> {
+    const out = new Map<number, Desired>();
+    if (form === 'charger') {
+      // One limit for every connector: the lowest any session may have, so no
+      // connector gets more than the allocation gave it (and 0 when none charges).
+      const charging = [...wants.values()].filter((w) => w.charging);
+      const wantA = charging.length > 0 ? Math.min(...charging.map((w) => w.wantA)) : 0;
+      const phases = charging.length > 0 ? (Math.min(...charging.map((w) => w.phases)) as 1 | 2 | 3) : this.opts.chargerPhases;
+      out.set(0, { wantA, transactionId: null, phases, holdIncrease: [...wants.values()].some((w) => w.holdIncrease) });
+      return out;
+    }
+    for (const [id, w] of wants) {
+      // Idle connectors carry 0, so a car that starts waits for its share instead of taking the charger's max.
+      if (form === 'connector') out.set(id, { wantA: w.charging ? w.wantA : 0, transactionId: null, phases: w.phases, holdIncrease: w.holdIncrease });
+      else if (w.transactionId !== null) out.set(id, { wantA: w.wantA, transactionId: w.transactionId, phases: w.phases, holdIncrease: w.holdIncrease });
+    }
+    return out;
+  }
+
+  private pump(): void {
+    if (this.busy || this.closed) return;
+    const job = this.nextJob();
+    if (!job) return;
+    this.busy = true;
+    let outcome: Outcome = 'failed';
+    this.deps
+      .send(this.opts.chargerId, job.req, this.opts.validityS * 1000)
+      .then(
+        (res): string => {
+          outcome = res.status === 'Accepted' ? 'accepted' : 'rejected';
+          return `status ${res.status}`;
+        },
+        (err: Error): string => {
+          // A CALLERROR (NotSupported, a constraint violation...) is the charger's no;
+          // offline, timeout or a closed socket say nothing about the form.
+          outcome = err instanceof RpcError ? 'rejected' : 'failed';
+          if (outcome === 'failed') this.deps.log.debug('SetChargingProfile failed', { charger: this.opts.chargerId, err: err.message });
+          return err.message;
+        },
+      )
+      .then((why) => {
+        this.busy = false;
+        job.settle(outcome, why);
+        // After a transient failure the next control step retries: no hot loop against a dead link.
+        if (outcome !== 'failed') this.pump();
+      });
+  }
+
+  private nextJob(): { req: SetChargingProfileRequest; settle: (o: Outcome, why: string) => void } | undefined {
+    const form = this.form;
+    const dirty = form ? [...this.slots].filter(([, s]) => s.dirty && s.decided !== null) : [];
+    // Decreases first: they protect the fuse. Then the dead man's switch, then the rest.
+    const decrease = dirty.find(([, s]) => s.decided!.limitA < (s.acceptedA ?? Infinity));
+    const pick = decrease ?? (this.fallback.dirty ? undefined : dirty[0]);
+    if (!pick && this.fallback.dirty) return this.fallbackJob();
+    if (!pick || !form) return undefined;
+    const [connectorId, slot] = pick;
+    const limitA = slot.decided!.limitA;
+    const step = this.step;
+    const now = this.deps.now();
+    const req = dynamicProfile({
+      form: form.form, unit: form.unit, connectorId, transactionId: slot.transactionId, limitA, phases: slot.phases,
+      nominalVoltageV: this.opts.nominalVoltageV, stackLevel: this.opts.stack.dynamic, validityS: this.opts.validityS, now,
+    });
+    slot.dirty = false;
+    slot.inFlightA = limitA;
+    return {
+      req,
+      settle: (outcome, why) => {
+        slot.inFlightA = null;
+        if (outcome === 'accepted') {
+          if (slot.acceptedA !== null && slot.acceptedA !== limitA) slot.recent.push({ limitA: slot.acceptedA, until: this.deps.now() + this.opts.carReactionMs });
+          slot.acceptedA = limitA;
+          slot.acceptedAt = now;
+        }
+        else if (outcome === 'failed') slot.dirty = true;
+        else if (step === this.step) this.nextForm(connectorId, form, why);
+      },
+    };
+  }
+
+  private fallbackJob(): { req: SetChargingProfileRequest; settle: (o: Outcome, why: string) => void } {
+    const f = this.fallback;
+    const limitA = f.wantA ?? 0;
+    const unit = this.opts.fallbackUnits[f.unit]!;
+    f.dirty = false;
+    const req = fallbackProfile({
+      unit, limitA, phases: this.opts.chargerPhases, nominalVoltageV: this.opts.nominalVoltageV,
+      stackLevel: this.opts.stack.fallback, now: this.deps.now(),
+    });
+    return {
+      req,
+      settle: (outcome, why) => {
+        if (outcome === 'accepted') f.acceptedA = limitA;
+        else if (outcome === 'failed') f.dirty = true;
+        else if (++f.unit < this.opts.fallbackUnits.length) f.dirty = true;
+        else {
+          f.failed = true;
+          this.deps.event({ type: 'fallback-rejected', chargerId: this.opts.chargerId, detail: why });
+        }
+      },
+    };
+  }
+
+  /** The charger refused this form: remember it and try the next, or give up on it. */
+  private nextForm(connectorId: number, refused: LadderStep, why: string): void {
+    this.deps.event({ type: 'profile-rejected', chargerId: this.opts.chargerId, connectorId, form: refused.form, unit: refused.unit, detail: why });
+    this.step++;
+    this.slots.clear();
+    if (this.step >= this.opts.ladder.length) {
+      this.unbalanceable = true;
+      this.deps.event({ type: 'charger-unbalanceable', chargerId: this.opts.chargerId, detail: 'no form of SetChargingProfile accepted; counted at its full max' });
+      return;
+    }
+    this.update(this.wants, this.fallback.wantA ?? 0);
+  }
+}

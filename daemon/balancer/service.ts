@@ -1,0 +1,254 @@
+// The control loop: on every meter sample (or every period without a meter) it
+// reads the chargers' state from the registry, plans the limits (plan.ts) and
+// hands them to each charger's ChargerProfiles, which sends what changed. A step
+// is synchronous and never waits for a charger.
+import { EventEmitter } from 'node:events';
+import type { ChargerConfig, Config } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { ChargerRegistry } from '../local/registry.js';
+import type { ChargerSession, SmartChargingCapabilities } from '../local/session.js';
+import { NoCaps, type CapsSource } from './caps.js';
+import type { BalancerEvent, BalancerState } from './events.js';
+import { fallbackShares } from './limits.js';
+import type { MeterService } from './meter-service.js';
+import { plan, type BudgetSource, type Plan, type PlanConnector } from './plan.js';
+import { profileLadder, stackLevels, unitsFor } from './profiles.js';
+import { ChargerProfiles, type ConnectorWant } from './sender.js';
+import type { PerPhase } from './phases.js';
+import { buildState, isCharging, measured, stateSignature, wiringOf, type Row, type Wiring } from './site-view.js';
+
+export type { BalancerEvent, BalancerState } from './events.js';
+
+export interface BalancerServiceOptions {
+  grid: Config['site']['grid'];
+  balancer: Config['balancer'];
+  chargers: readonly ChargerConfig[];
+  /** The control period, ms: the meter's poll interval, else 1000. */
+  periodMs: number;
+}
+
+export interface BalancerServiceDeps {
+  registry: ChargerRegistry;
+  /** Omitted: no meter, a static budget (grid max − margin). Started and stopped with the service. */
+  meter?: MeterService;
+  caps?: CapsSource;
+  now?: () => number;
+  log: Logger;
+}
+
+const RECONNECT_GRACE_MS = 5000;
+const capsKey = (c: SmartChargingCapabilities | null): string => JSON.stringify([c?.rateUnits, c?.maxStackLevel]);
+
+export class BalancerService extends EventEmitter<{ state: [BalancerState]; event: [BalancerEvent] }> {
+  readonly meterService: MeterService | undefined;
+  private readonly ctls = new Map<string, ChargerProfiles>();
+  /** Per charger id: capabilities and ladder position, kept across reconnects. */
+  private readonly known = new Map<string, { caps: SmartChargingCapabilities | null; step: number }>();
+  private readonly startedAt = new Map<string, number>();
+  /** Per connector key: the limit in force when its latest MeterValues arrived. */
+  private readonly limitAtMeasurement = new Map<string, number | null>();
+  private pausedSince = new Map<string, number>();
+  /** Non-EV load from the last quiet sample, held while limits are in transit (estimate.ts). */
+  private trustedNonEv: PerPhase | null = null;
+  private readonly offs: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private lastRunAt = -Infinity;
+  private snapshot: BalancerState;
+  private signature = '';
+  private running = false;
+  private readonly now: () => number;
+  private readonly caps: CapsSource;
+  private readonly validityS: number;
+
+  constructor(readonly opts: BalancerServiceOptions, private readonly deps: BalancerServiceDeps) {
+    super();
+    this.meterService = deps.meter;
+    this.now = deps.now ?? Date.now;
+    this.caps = deps.caps ?? new NoCaps();
+    this.validityS = opts.balancer.profileValidityS ?? Math.max(5, Math.ceil((5 * opts.periodMs) / 1000));
+    const zero: [number, number, number] = [0, 0, 0];
+    this.snapshot = { ts: this.now(), mode: 'fallback', source: deps.meter ? 'fallback' : 'static', stale: !!deps.meter, budgetA: zero, headroomA: zero, reservedA: zero, evDrawA: zero, nonEvA: null, meter: null, connectors: [], chargers: [] };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const { registry } = this.deps;
+    const reset = (id: string) => this.dropCtl(id);
+    this.listen(registry, 'configured', (s: ChargerSession) => {
+      this.dropCtl(s.id);
+      // The ladder position is kept while the charger reports the same capabilities (a firmware update may change them).
+      const prev = this.known.get(s.id);
+      const same = !!prev && capsKey(prev.caps) === capsKey(s.capabilities);
+      this.known.set(s.id, { caps: s.capabilities, step: same ? prev.step : 0 });
+      this.schedule();
+    });
+    this.listen(registry, 'connected', (s: ChargerSession) => reset(s.id));
+    this.listen(registry, 'meterValues', (s: ChargerSession, c: number) => this.limitAtMeasurement.set(`${s.id}/${c}`, this.ctls.get(s.id)?.limitRange(c)?.lowA ?? null));
+    this.listen(registry, 'disconnected', (id: string) => (reset(id), this.schedule()));
+    if (!this.meterService) for (const e of ['status', 'transactionStarted', 'transactionStopped']) this.listen(registry, e, () => this.schedule());
+    const caps = this.caps;
+    if (caps.on && caps.off) {
+      const onChange = () => this.schedule();
+      caps.on('change', onChange);
+      this.offs.push(() => caps.off!('change', onChange));
+    }
+    const m = this.meterService;
+    if (m) {
+      this.listen(m, 'sample', () => this.run());
+      this.listen(m, 'stale', (at: number | null) => (this.event({ type: 'meter-lost', detail: at === null ? 'no sample yet' : `last good sample at ${new Date(at).toISOString()}` }), this.run()));
+      this.listen(m, 'restored', (_r: unknown, outageMs: number) => this.event({ type: 'meter-restored', detail: `after ${outageMs} ms` }));
+      m.start();
+    }
+    // Without a meter this is the loop; with one it keeps refreshes and retries going while the meter is silent.
+    this.timer = setInterval(() => {
+      if (!this.meterService || this.now() - this.lastRunAt >= 1.5 * this.opts.periodMs) this.run();
+    }, this.opts.periodMs);
+    this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.offs.splice(0).forEach((off) => off());
+    for (const id of [...this.ctls.keys()]) this.dropCtl(id);
+    await this.meterService?.stop();
+  }
+
+  state(): BalancerState {
+    return this.snapshot;
+  }
+
+  /** One control step now; normally driven by samples and the timer. */
+  run(): void {
+    if (!this.running) return;
+    try {
+      this.step();
+    } catch (err) {
+      // A bug here must not take the daemon (and every session) down; the profiles on the chargers expire safely.
+      this.deps.log.error('balancer step failed', { err: (err as Error).stack ?? String(err) });
+    }
+  }
+
+  private step(): void {
+    const now = this.now();
+    this.lastRunAt = now;
+    const fresh = this.meterService?.fresh() ?? null;
+    const source: BudgetSource = !this.meterService ? { kind: 'static' } : fresh ? { kind: 'meter', currentA: fresh.currentA } : { kind: 'fallback' };
+    const rows = this.deps.registry.all().map((s) => {
+      const w = wiringOf(s);
+      const ctl = this.ctlFor(s, w);
+      const conns = Array.from({ length: w.connectors }, (_, i) => {
+        const id = i + 1;
+        const key = `${s.id}/${id}`;
+        const st = s.connectors.get(id);
+        const charging = isCharging(st);
+        if (!charging) this.startedAt.delete(key);
+        else if (!this.startedAt.has(key)) this.startedAt.set(key, now);
+        const pc: PlanConnector = {
+          key, wiring: w, maxCurrentA: w.maxCurrentA, priority: w.priority, charging, sessionStartedAt: this.startedAt.get(key) ?? now,
+          measuredA: charging ? measured(st?.live, w.phases) : null, limit: ctl?.limitRange(id) ?? null, limitAtMeasurementA: this.limitAtMeasurement.get(key),
+          managed: !!ctl && !ctl.unbalanceable, capA: this.caps.connectorCapA(s.id, id, now), pausedSince: this.pausedSince.get(key),
+        };
+        return { id, key, pc, txId: st?.transactionId ?? null };
+      });
+      return { s, w, ctl, conns };
+    });
+    const p = plan({
+      gridMaxA: this.opts.grid.maxCurrentA, marginA: this.opts.grid.safetyMarginA, fallbackBudgetA: this.opts.balancer.fallbackBudgetA,
+      minCurrentA: this.opts.balancer.minCurrentA, minPauseMs: this.opts.balancer.minPauseS * 1000, siteCapA: this.caps.siteCapA(now),
+      source, connectors: rows.flatMap((r) => r.conns.map((c) => c.pc)), now, heldNonEvA: this.trustedNonEv,
+    });
+    this.trustedNonEv = p.trustedNonEvA;
+    this.pausedSince = new Map(p.paused.map((x) => [x.key, x.since]));
+    const shares = this.shares(rows.map((r) => ({ id: r.s.id, ...r.w })));
+    for (const { s, w, ctl, conns } of rows) {
+      if (!ctl) continue;
+      const wants = new Map<number, ConnectorWant>();
+      for (const c of conns) {
+        wants.set(c.id, {
+          wantA: p.limitsA.get(c.key) ?? 0, charging: c.pc.charging, transactionId: c.txId,
+          phases: (p.phases.get(c.key) ?? w.phases) as 1 | 2 | 3, holdIncrease: p.increaseHeld.has(c.key),
+        });
+      }
+      ctl.update(wants, shares.get(s.id) ?? 0);
+    }
+    this.publish(now, source, p, rows);
+  }
+
+  /** The dead man's switch shares over every configured charger plus unknown ones now connected. */
+  private shares(connected: Array<Wiring & { id: string }>): Map<string, number> {
+    const all = [...this.opts.chargers, ...connected.filter((c) => !this.opts.chargers.some((k) => k.id === c.id))];
+    return fallbackShares(all, this.opts.balancer.fallbackBudgetA, this.opts.balancer.minCurrentA);
+  }
+
+  private ctlFor(s: ChargerSession, w: Wiring): ChargerProfiles | undefined {
+    const existing = this.ctls.get(s.id);
+    if (existing) return existing;
+    // Only once it is configured (after its boot was accepted: 1.6 wants no CALLs before). A known charger
+    // that reconnects without booting again is taken up after a grace period in which a boot would have come.
+    const known = this.known.get(s.id);
+    if (s.capabilities === null && !(known && this.now() - s.connectedAt >= RECONNECT_GRACE_MS)) return undefined;
+    const caps = s.capabilities ?? known?.caps ?? null;
+    const b = this.opts.balancer;
+    const ctl = new ChargerProfiles(
+      {
+        chargerId: s.id, ladder: profileLadder(caps?.rateUnits), fallbackUnits: unitsFor(caps?.rateUnits),
+        stack: stackLevels({ fallback: b.fallbackStackLevel, dynamic: b.dynamicStackLevel }, caps?.maxStackLevel),
+        chargerPhases: w.phases, nominalVoltageV: this.opts.grid.nominalVoltageV, validityS: this.validityS,
+        rules: { increaseIntervalMs: b.increaseIntervalS * 1000, minIncreaseA: 1 }, carReactionMs: b.carReactionS * 1000,
+      },
+      {
+        send: (id, req, timeoutMs) => this.deps.registry.send(id, 'SetChargingProfile', req, { timeoutMs }),
+        now: this.now, log: this.deps.log, event: (e) => this.event(e),
+      },
+    );
+    ctl.step = known?.step ?? 0;
+    ctl.unbalanceable = ctl.step >= ctl.opts.ladder.length;
+    this.ctls.set(s.id, ctl);
+    return ctl;
+  }
+
+  /** A new session, or none: forget what was sent (the charger may have lost it), keep what it accepts. */
+  private dropCtl(id: string): void {
+    const ctl = this.ctls.get(id);
+    if (!ctl) return;
+    ctl.close();
+    this.ctls.delete(id);
+    const k = this.known.get(id);
+    if (k) k.step = ctl.step;
+  }
+
+  private publish(ts: number, source: BudgetSource, p: Plan, rows: Row[]): void {
+    this.snapshot = buildState(ts, source, !!this.meterService, this.meterService?.last ?? null, p, rows);
+    const sig = stateSignature(this.snapshot);
+    if (sig !== this.signature) {
+      this.signature = sig;
+      this.emit('state', this.snapshot);
+    }
+  }
+
+  private event(e: Omit<BalancerEvent, 'ts'>): void {
+    const full: BalancerEvent = { ...e, ts: this.now() };
+    this.deps.log.warn(`balancer: ${e.type}`, { charger: e.chargerId, connector: e.connectorId, form: e.form, unit: e.unit, detail: e.detail });
+    this.emit('event', full);
+  }
+
+  private schedule(): void {
+    if (!this.running || this.immediate) return;
+    // Coalesces a burst of charger events into one step.
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      this.run();
+    });
+  }
+
+  private listen(emitter: EventEmitter<any> | ChargerRegistry | MeterService, event: string, fn: (...args: any[]) => void): void {
+    const e = emitter as EventEmitter;
+    e.on(event, fn);
+    this.offs.push(() => e.off(event, fn));
+  }
+}
