@@ -14,7 +14,8 @@ function assertWholeTransaction(cloud: any, cloudTxId: number, connectorId: numb
   const actions = tx.messages.map((m: any) => m.action);
   assert.equal(actions[0], 'StartTransaction');
   assert.equal(actions.at(-1), 'StopTransaction');
-  const meterValues = tx.messages.filter((m: any) => m.action === 'MeterValues').flatMap((m: any) => m.payload.meterValue);
+  // Samples come as MeterValues, or folded into the Stop's transactionData on replay.
+  const meterValues = tx.messages.flatMap((m: any) => (m.action === 'MeterValues' ? m.payload.meterValue : m.action === 'StopTransaction' ? m.payload.transactionData ?? [] : []));
   assert.equal(meterValues.length, meters, 'every sample delivered once');
   const energies = meterValues.map((mv: any) => Number(mv.sampledValue.find((s: any) => s.measurand === 'Energy.Active.Import.Register').value));
   assert.deepEqual(energies, [...energies].sort((a, b) => a - b), 'samples in order');
@@ -67,8 +68,8 @@ test('a poisoned message is retried up to the bound, set aside and reported; the
   const events: any[] = [];
   s.site.daemon.upstream!.service.on('event', (e) => events.push(e));
   const cp3 = await s.charger('CP-3');
-  // The cloud always refuses MeterValues carrying a 1100 Wh sample.
-  s.cloud.failAction((c) => c.action === 'MeterValues' && JSON.stringify(c.payload).includes('"1100"'), { code: 'InternalError', description: 'poison' });
+  // The cloud always refuses any message carrying a 1100 Wh sample.
+  s.cloud.failAction((c) => c.action !== 'StatusNotification' && JSON.stringify(c.payload).includes('"1100"'), { code: 'InternalError', description: 'poison' });
   await s.cloud.goDown();
   await runTransaction(cp3, 1, 'TAG', 3);
   await s.cloud.comeBack();
@@ -81,8 +82,10 @@ test('a poisoned message is retried up to the bound, set aside and reported; the
   assert.match(aside[0].lastError, /poison/);
   assert.ok(events.some((e) => e.type === 'message-undeliverable'));
   const tx = [...s.cloud.transactions.values()][0] as any;
-  const delivered = tx.messages.filter((m: any) => m.action === 'MeterValues' && !m.error).flatMap((m: any) => m.payload.meterValue.map((v: any) => v.sampledValue[0].value));
+  const accepted = tx.messages.filter((m: any) => !m.error);
+  const delivered = accepted.flatMap((m: any) => (m.payload.meterValue ?? m.payload.transactionData ?? []).map((v: any) => v.sampledValue[0].value));
   assert.ok(!delivered.includes('1100'));
+  assert.deepEqual(delivered, ['1200', '1300'], 'the samples behind the poisoned one arrive');
   assert.equal(s.site.daemon.upstream!.service.state().outboxDepth, 0);
   assert.equal(s.site.daemon.upstream!.service.state().undeliverable, 1);
 });
