@@ -5,6 +5,8 @@ import { createDaemon } from './main.js';
 import { createLogger } from './log.js';
 import { probeModem } from '../drivers/modem/index.js';
 import { probeMeter } from '../drivers/meters/index.js';
+import { queryControl, controlSocketPath } from './control/server.js';
+import { renderSnapshot } from './control/render.js';
 
 export const DEFAULT_CONFIG = '/etc/site-controller/config.yaml';
 
@@ -13,6 +15,9 @@ const USAGE = `usage: site-controller <command> [options]
 commands:
   run   [-c FILE]   run the daemon
   check [-c FILE]   validate a config; prints every problem as "path: message"
+  status [-c FILE] [--json]
+                    ask the running daemon for its state (chargers, upstream link and
+                    outbox, connection diagnostics, balancer, health)
   probe meter [-c FILE]
                     read the meter once with the meter: settings; prints the values or the failure
   probe modem [-c FILE]
@@ -137,6 +142,19 @@ async function probeMeterCommand(configPath: string): Promise<void> {
   }
 }
 
+/** The control socket lives next to the store, so the config tells where to knock. */
+async function status(configPath: string, json: boolean): Promise<void> {
+  const config = loadOrExit(configPath);
+  const path = controlSocketPath(config.store.path);
+  try {
+    const snap = await queryControl(path, 'status');
+    process.stdout.write(json ? JSON.stringify(snap, null, 2) + '\n' : renderSnapshot(snap));
+  } catch (err) {
+    process.stderr.write(`site-controller status: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   let args: Args;
   try {
@@ -150,6 +168,8 @@ export async function main(argv: string[]): Promise<void> {
       return run(args.config);
     case 'check':
       return check(args.config);
+    case 'status':
+      return status(args.config, args.json);
     case 'probe':
       if (args.rest[0] === 'modem') return probeModemCommand(args.config);
       if (args.rest[0] === 'meter') return probeMeterCommand(args.config);

@@ -16,6 +16,8 @@ import { createMeter, type BackoffOptions } from '../drivers/meters/index.js';
 import { BalancerService } from './balancer/service.js';
 import { MeterService } from './balancer/meter-service.js';
 import type { CapsSource } from './balancer/caps.js';
+import { ControlServer, controlSocketPath } from './control/server.js';
+import { buildSnapshot } from './control/snapshot.js';
 
 export interface DaemonDeps {
   log?: Logger;
@@ -28,6 +30,8 @@ export interface DaemonDeps {
   caps?: CapsSource;
   /** Reconnect backoff of the meter's bus (tests shorten it). */
   meterBackoff?: BackoffOptions;
+  /** Where `site-controller status` finds the daemon; default: control.sock next to the store. */
+  controlSocket?: string | null;
 }
 
 export interface Daemon {
@@ -42,6 +46,8 @@ export interface Daemon {
   readonly health: HealthService;
   /** undefined without an `mqtt` section. */
   readonly telemetry: TelemetryService | undefined;
+  /** What `site-controller status --json` prints. */
+  snapshot(): Record<string, unknown>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -81,7 +87,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
 
   // The balancer: on the meter's samples when one is configured, else a static budget on a timer.
   let balancer: BalancerService | undefined;
-  if (config.chargers.length > 0) {
+  if (config.chargers.length > 0 || config.local.allowUnknownChargers) {
     const m = config.meter;
     const meterLog = log.child('meter');
     const meter = m && new MeterService(createMeter(m, meterLog, deps.meterBackoff && { backoff: deps.meterBackoff }), {
@@ -93,12 +99,26 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     );
   }
 
+  // The cloud's GetCompositeSchedule answers with what the balancer gives a connector now.
+  if (upstream && balancer) {
+    const b = balancer;
+    upstream.caps.balancerLimitA = (chargerId, connectorId) =>
+      b.state().connectors.find((c) => c.chargerId === chargerId && c.connectorId === connectorId)?.limitA ?? undefined;
+  }
+
   // Telemetry publishes each service that exists in this configuration.
   if (telemetry) {
     if (balancer) telemetry.attach('balancer', balancer);
     if (balancer?.meterService) telemetry.attachMeter(balancer.meterService);
     if (upstream) telemetry.attach('upstream', upstream.service);
   }
+
+  const startedAt = now();
+  const snapshot = () => buildSnapshot({
+    siteId: config.site.id, startedAt, now, chargers: config.chargers, registry, upstream, balancer, health, telemetry,
+  });
+  const socketPath = deps.controlSocket === undefined ? (config.store.path === ':memory:' ? null : controlSocketPath(config.store.path)) : deps.controlSocket;
+  const control = socketPath ? new ControlServer(socketPath, (req) => (req.cmd === 'status' ? snapshot() : { error: `unknown command ${req.cmd}` }), log.child('control')) : null;
 
   let stopped = false;
   return {
@@ -110,8 +130,10 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     upstream,
     health,
     telemetry,
+    snapshot,
     async start() {
       await local.start();
+      await control?.start();
       balancer?.start();
       upstream?.service.start();
       telemetry?.start();
@@ -127,6 +149,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
       await upstream?.service.stop();
       await balancer?.stop();
       await local.stop();
+      await control?.stop();
       await store.close();
       log.info('stopped');
     },

@@ -29,9 +29,19 @@ export function renderSnapshot(s: Any): string {
       out.push(`  ${new Date(a.startedAt).toISOString()} ${a.outcome.padEnd(9)} ${a.outcome === 'failed' ? `in ${a.phase}: ${a.error}` : ''} ${phases ? `(${phases} ms)` : ''}`.trimEnd());
     }
   }
-  if (s.balancer) {
+  const b = s.balancer;
+  if (b) {
+    const phases = (v: unknown) => (Array.isArray(v) ? v.map((x) => (typeof x === 'number' ? x.toFixed(1) : '-')).join(' / ') + ' A' : '-');
     out.push('');
-    out.push(`balancer: ${JSON.stringify(s.balancer)}`);
+    out.push(`balancer: ${b.mode} (budget from ${b.source}${b.stale ? ', METER STALE' : ''})`);
+    out.push(`  budget   ${phases(b.budgetA)}`);
+    if (b.meter) out.push(`  meter    ${phases(b.meter.currentA)}`);
+    out.push(`  EV draw  ${phases(b.evDrawA)}`);
+    for (const c of b.connectors ?? []) {
+      if (!c.charging && !c.limitA) continue;
+      out.push(`  ${c.chargerId}/${c.connectorId}: limit ${c.limitA ?? '-'} A (accepted ${c.acceptedA ?? '-'} A)${c.paused ? ` paused: ${c.paused}` : ''}`);
+    }
+    for (const c of b.chargers ?? []) if (c.unbalanceable) out.push(`  ${c.chargerId}: accepts no charging profile; counted at its max`);
   }
   if (s.health) {
     out.push('');

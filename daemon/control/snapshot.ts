@@ -13,7 +13,7 @@ export interface SnapshotSources {
   upstream?: Upstream;
   balancer?: { state(): unknown };
   health?: { results(): Record<string, unknown> };
-  telemetry?: { state?(): unknown };
+  telemetry?: { stats(): unknown; connected: boolean };
 }
 
 export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
@@ -50,6 +50,6 @@ export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
       : null,
     balancer: s.balancer ? s.balancer.state() : null,
     health: s.health ? s.health.results() : null,
-    telemetry: s.telemetry?.state ? s.telemetry.state() : null,
+    telemetry: s.telemetry ? { connected: s.telemetry.connected, ...(s.telemetry.stats() as object) } : null,
   };
 }

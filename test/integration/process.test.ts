@@ -6,7 +6,8 @@ import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { makeTempDir, testConfigObject, writeConfig } from '../helpers/daemon.js';
 import { connectRaw } from '../helpers/raw-client.js';
-import { spawnDaemon } from '../helpers/child.js';
+import { spawnDaemon, CLI } from '../helpers/child.js';
+import { spawnSync } from 'node:child_process';
 
 test('kill -9 right after a StartTransaction answer: after restart the transaction is there and its stop matches', async (t) => {
   const dir = makeTempDir();
@@ -54,6 +55,36 @@ test('SIGTERM closes chargers with 1001 and exits 0', async (t) => {
   const closed = await cp.closed;
   assert.equal(closed.code, 1001);
   assert.match(daemon.output(), /stopped/);
+});
+
+test('site-controller status asks the running daemon over its control socket', async (t) => {
+  const dir = makeTempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = writeConfig(dir, testConfigObject(dir, { log: { level: 'info' } }));
+  const status = (...extra: string[]) => spawnSync(process.execPath, [CLI, 'status', '-c', file, ...extra], { encoding: 'utf8' });
+  const before = status();
+  assert.equal(before.status, 1);
+  assert.match(before.stderr, /not running/);
+  const daemon = await spawnDaemon(file);
+  t.after(() => daemon.kill('SIGKILL'));
+  const cp = await connectRaw(`ws://127.0.0.1:${daemon.port}/ocpp/CP-1`, { auth: 'CP-1:secret-1' });
+  await cp.call('StatusNotification', { connectorId: 1, status: 'Charging', errorCode: 'NoError' });
+  const json = status('--json');
+  assert.equal(json.status, 0, json.stderr);
+  const snap = JSON.parse(json.stdout);
+  assert.equal(snap.site, 'test-site');
+  const cp1 = snap.chargers.find((c: any) => c.id === 'CP-1');
+  assert.equal(cp1.connected, true);
+  assert.equal(cp1.connectors[0].status, 'Charging');
+  assert.equal(snap.chargers.find((c: any) => c.id === 'CP-2').connected, false);
+  assert.equal(snap.upstream, null);
+  assert.equal(snap.balancer.source, 'static');
+  const human = status();
+  assert.equal(human.status, 0);
+  assert.match(human.stdout, /CP-1 +connected/);
+  assert.match(human.stdout, /#1 Charging/);
+  assert.match(human.stdout, /upstream: none/);
+  await cp.close();
 });
 
 test('a bad config makes run exit 1 with the problem named', async (t) => {
