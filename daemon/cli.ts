@@ -15,6 +15,9 @@ const USAGE = `usage: site-controller <command> [options]
 commands:
   run   [-c FILE]   run the daemon
   check [-c FILE]   validate a config; prints every problem as "path: message"
+  demo [--seconds N]
+                    a whole simulated site on loopback (daemon, chargers, meter, cloud)
+                    with a live view; Ctrl-C stops it
   status [-c FILE] [--json]
                     ask the running daemon for its state (chargers, upstream link and
                     outbox, connection diagnostics, balancer, health)
@@ -30,11 +33,15 @@ interface Args {
   command: string | undefined;
   config: string;
   json: boolean;
+  /** demo: stop after this many seconds (0 = until Ctrl-C). */
+  seconds: number;
+  /** demo: print the live view even when stdout is not a terminal. */
+  print: boolean;
   rest: string[];
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Args {
-  const args: Args = { command: undefined, config: env.SITE_CONTROLLER_CONFIG || DEFAULT_CONFIG, json: false, rest: [] };
+  const args: Args = { command: undefined, config: env.SITE_CONTROLLER_CONFIG || DEFAULT_CONFIG, json: false, seconds: 0, print: false, rest: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-c' || a === '--config') {
@@ -43,6 +50,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       args.config = v;
     } else if (a.startsWith('--config=')) args.config = a.slice('--config='.length);
     else if (a === '--json') args.json = true;
+    else if (a === '--print') args.print = true;
+    else if (a === '--seconds') {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v < 0) throw new Error('--seconds needs a number of seconds');
+      args.seconds = v;
+    }
     else if (a === '-h' || a === '--help') args.command = 'help';
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else if (args.command === undefined) args.command = a;
@@ -170,6 +183,12 @@ export async function main(argv: string[]): Promise<void> {
       return check(args.config);
     case 'status':
       return status(args.config, args.json);
+    case 'demo': {
+      // The simulators live in scripts/: loaded only for the demo, never by the daemon.
+      const { runDemo } = await import('../scripts/demo.js');
+      await runDemo({ seconds: args.seconds, print: process.stdout.isTTY || args.print });
+      return;
+    }
     case 'probe':
       if (args.rest[0] === 'modem') return probeModemCommand(args.config);
       if (args.rest[0] === 'meter') return probeMeterCommand(args.config);

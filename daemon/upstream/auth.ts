@@ -100,9 +100,11 @@ export class UpstreamAuthorizer implements Authorizer {
   }
 
   async authorize(req: { chargerId: string; idTag: string; purpose: 'Authorize' | 'StartTransaction' | 'StopTransaction' }): Promise<IdTagInfo> {
-    // Start/Stop are answered locally: the cloud gets them through the outbox and, for a
-    // Start it refuses, the charger is told to stop. Only Authorize asks the cloud first.
-    if (req.purpose !== 'Authorize' || !this.cloud.online) return this.offline(req.idTag);
+    // Start/Stop are answered from what the site knows when it knows the tag: the cloud
+    // gets them through the outbox and, for a Start it refuses, the charger is told to
+    // stop. Authorize, and a Start for a tag the site has never seen, ask the cloud first.
+    if (!this.cloud.online || req.purpose === 'StopTransaction') return this.offline(req.idTag);
+    if (req.purpose === 'StartTransaction' && (this.store.fromList(req.idTag) || this.store.fromCache(req.idTag))) return this.offline(req.idTag);
     try {
       const info = await this.cloud.authorizeOnline(req.idTag, this.opts.onlineTimeoutMs);
       this.store.cache(req.idTag, info);

@@ -98,3 +98,12 @@ test('a bad config makes run exit 1 with the problem named', async (t) => {
     return true;
   });
 });
+
+test('site-controller demo runs a simulated site and stops by itself', () => {
+  const r = spawnSync(process.execPath, [CLI, 'demo', '--seconds', '4', '--print'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /site-controller demo — t=4s/);
+  assert.match(r.stdout, /chargers \(3\/3 connected\)/);
+  assert.match(r.stdout, /upstream: online/);
+  assert.match(r.stdout, /balancer: \w+ \(budget from meter\)/);
+});
