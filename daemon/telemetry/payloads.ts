@@ -1,6 +1,7 @@
 // JSON payloads of the telemetry topics. Pure functions of the daemon's state, so
 // the README's examples and the tests agree with what is really sent. Every
 // payload carries `ts` (ISO 8601, UTC): the time the facts are as of.
+import type { MeterReading } from '../../drivers/meters/types.js';
 import type { ChargerSession, ConnectorState } from '../local/session.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -147,15 +148,8 @@ export function eventPayload(source: string, event: unknown, now: number): Event
   };
 }
 
-/** What the meter topic needs of a grid meter sample (drivers/meters MeterReading). */
-export interface MeterSample {
-  ts: number;
-  currentA: [number, number, number];
-  voltageV: [number, number, number];
-  powerW: number;
-  importEnergyWh: number;
-  phasePowerW?: [number, number, number];
-}
+/** What the meter topic publishes: a grid meter sample as the driver reads it. */
+export type MeterSample = MeterReading;
 
 /** meter: the last good sample and whether it is stale (the balancer is then on its fallback budget). */
 export function meterPayload(last: MeterSample | null, stale: boolean, now: number): Record<string, unknown> {

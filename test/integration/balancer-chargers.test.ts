@@ -3,24 +3,12 @@
 // profiles, and one that never answers.
 import test, { type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EventEmitter } from 'node:events';
 import { startSite, type TestSite } from '../helpers/daemon.js';
 import { SimCharger, type SimChargerOptions } from '../../scripts/sim/charger-sim.js';
 import { MeterSim, type SimPhaseRotation } from '../../scripts/sim/meter-sim.js';
 import type { BalancerEvent } from '../../daemon/balancer/events.js';
+import { until } from '../helpers/until.js';
 
-function until<T>(check: () => T | undefined | null | false, ...sources: Array<[EventEmitter, string]>): Promise<T> {
-  return new Promise((resolve) => {
-    const probe = () => {
-      const v = check();
-      if (!v) return;
-      for (const [e, ev] of sources) e.off(ev, probe);
-      resolve(v);
-    };
-    for (const [e, ev] of sources) e.on(ev, probe);
-    probe();
-  });
-}
 
 const limitIs = (sim: SimCharger, limitA: number) => until(() => sim.connectors.get(1)!.limitA === limitA, [sim, 'limit']);
 

@@ -4,11 +4,11 @@
 // control ticks, never in wall-clock assertions.
 import test, { type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EventEmitter } from 'node:events';
 import { startSite, type TestSite } from '../helpers/daemon.js';
 import { SimCharger } from '../../scripts/sim/charger-sim.js';
 import { MeterSim } from '../../scripts/sim/meter-sim.js';
 import type { BalancerEvent } from '../../daemon/balancer/events.js';
+import { until } from '../helpers/until.js';
 
 const GRID_A = 63;
 const POLL_MS = 150;
@@ -17,18 +17,6 @@ const TIMEOUT_MS = 400;
 const STALE_MS = 1200;
 
 /** Resolves with check()'s value once it is truthy, re-checking on every event of the emitters. */
-function until<T>(check: () => T | undefined | null | false, ...sources: Array<[EventEmitter, string]>): Promise<T> {
-  return new Promise((resolve) => {
-    const probe = () => {
-      const v = check();
-      if (!v) return;
-      for (const [e, ev] of sources) e.off(ev, probe);
-      resolve(v);
-    };
-    for (const [e, ev] of sources) e.on(ev, probe);
-    probe();
-  });
-}
 
 const limitOf = (sim: SimCharger) => sim.connectors.get(1)!.limitA;
 const limitIs = (sim: SimCharger, pred: (a: number | null) => boolean) => until(() => pred(limitOf(sim)), [sim, 'limit']);
