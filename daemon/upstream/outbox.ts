@@ -27,6 +27,14 @@ function toRow(r: any): OutboxRow {
 export class OutboxRepository {
   private readonly q;
 
+  /**
+   * Counters kept in memory: status and telemetry ask for the depth after every delivered
+   * call, and count(*) over a backlog of 100,000 rows each time slowed replay down.
+   * resync() recounts (the pump calls it whenever it finds the queue empty).
+   */
+  private queued = 0;
+  private aside = 0;
+
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {
     this.q = {
       insert: db.prepare(`INSERT INTO outbox (journal_seq, transaction_id, charger_id, action, payload, queued_at) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -35,18 +43,26 @@ export class OutboxRepository {
       del: db.prepare('DELETE FROM outbox WHERE seq = ?'),
       fail: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?'),
       giveUp: db.prepare(`UPDATE outbox SET state = 'undeliverable', last_error = ? WHERE seq = ?`),
-      depth: db.prepare(`SELECT count(*) AS n, min(queued_at) AS oldest FROM outbox WHERE state = 'queued'`),
+      count: db.prepare(`SELECT count(*) FROM outbox WHERE state = ?`).pluck(),
+      oldest: db.prepare(`SELECT queued_at FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT 1`).pluck(),
       undeliverable: db.prepare(`SELECT seq, transaction_id, charger_id, action, payload, queued_at, attempts, last_error FROM outbox WHERE state = 'undeliverable' ORDER BY seq`),
       cloudId: db.prepare('SELECT cloud_transaction_id AS id FROM cloud_transactions WHERE transaction_id = ?'),
       localId: db.prepare('SELECT transaction_id AS id FROM cloud_transactions WHERE cloud_transaction_id = ? ORDER BY sent_at DESC LIMIT 1').pluck(),
       mapTx: db.prepare(`INSERT INTO cloud_transactions (transaction_id, cloud_transaction_id, id_tag_status, sent_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (transaction_id) DO UPDATE SET cloud_transaction_id = excluded.cloud_transaction_id, id_tag_status = excluded.id_tag_status, sent_at = excluded.sent_at`),
     };
+    this.resync();
+  }
+
+  resync(): void {
+    this.queued = this.q.count.get('queued') as number;
+    this.aside = this.q.count.get('undeliverable') as number;
   }
 
   /** Journal listener: runs inside the journal's SQLite transaction. */
   enqueue(entry: JournalEntry): void {
     this.q.insert.run(entry.seq, entry.transactionId, entry.chargerId, entry.action, JSON.stringify(entry.payload), entry.receivedAt);
+    this.queued++;
   }
 
   head(limit: number): OutboxRow[] {
@@ -89,6 +105,7 @@ export class OutboxRepository {
       if (start) this.q.mapTx.run(start.localId, start.cloudId, start.idTagStatus, this.now());
       for (const s of seqs) this.q.del.run(s);
     })();
+    this.queued = Math.max(0, this.queued - seqs.length);
   }
 
   /** A failed attempt; past maxAttempts the row is set aside as undeliverable (kept, reported, skipped). */
@@ -98,6 +115,7 @@ export class OutboxRepository {
         this.q.fail.run(error, seq);
         this.q.giveUp.run(error, seq);
       })();
+      this.movedAside();
       return true;
     }
     this.q.fail.run(error, seq);
@@ -107,11 +125,16 @@ export class OutboxRepository {
   /** Sets a row aside without trying it (e.g. it names a transaction the cloud never got). */
   setAside(seq: number, reason: string): void {
     this.q.giveUp.run(reason, seq);
+    this.movedAside();
   }
 
-  stats(): { depth: number; oldestQueuedAt: number | null } {
-    const r = this.q.depth.get() as { n: number; oldest: number | null };
-    return { depth: r.n, oldestQueuedAt: r.oldest };
+  private movedAside(): void {
+    this.queued = Math.max(0, this.queued - 1);
+    this.aside++;
+  }
+
+  stats(): { depth: number; oldestQueuedAt: number | null; undeliverable: number } {
+    return { depth: this.queued, oldestQueuedAt: this.queued > 0 ? ((this.q.oldest.get() as number | undefined) ?? null) : null, undeliverable: this.aside };
   }
 
   undeliverable(): UndeliverableRow[] {

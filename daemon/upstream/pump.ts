@@ -75,7 +75,11 @@ export class OutboxPump {
           cloudConnector: (chargerId, connectorId) =>
             d.connectors.numberOf(chargerId, connectorId) ?? d.connectors.ensure([{ chargerId, connectorId }])[0].number,
         });
-        if (plan.kind === 'empty') break;
+        if (plan.kind === 'empty') {
+          d.outbox.resync();
+          d.changed();
+          break;
+        }
         if (plan.kind === 'setAside') {
           await d.store.write(() => d.outbox.setAside(plan.seq, plan.reason));
           d.log.error('transaction message set aside: undeliverable', { seq: plan.seq, reason: plan.reason });

@@ -88,11 +88,11 @@ export class UpstreamService extends EventEmitter {
   }
 
   state(): UpstreamState {
-    const { depth, oldestQueuedAt } = this.outbox.stats();
+    const { depth, oldestQueuedAt, undeliverable } = this.outbox.stats();
     return {
       state: this.linkState, connected: this.online, since: this.since, roundTripMs: this.roundTripMs,
       outboxDepth: depth, oldestQueuedAgeS: oldestQueuedAt === null ? null : Math.round((this.deps.now() - oldestQueuedAt) / 1000),
-      undeliverable: this.outbox.undeliverable().length, reconnects: this.reconnects, lastError: this.lastError,
+      undeliverable, reconnects: this.reconnects, lastError: this.lastError,
       heartbeatIntervalS: this.heartbeatIntervalS,
     };
   }
