@@ -42,6 +42,8 @@ export interface UpstreamState {
   reconnects: number;
   lastError: string | null;
   heartbeatIntervalS: number;
+  /** The newest connect attempts, newest first: per-phase timings, or the phase and error of a failure. */
+  attempts: AttemptRecord[];
 }
 
 export class UpstreamService extends EventEmitter {
@@ -94,6 +96,7 @@ export class UpstreamService extends EventEmitter {
       outboxDepth: depth, oldestQueuedAgeS: oldestQueuedAt === null ? null : Math.round((this.deps.now() - oldestQueuedAt) / 1000),
       undeliverable, reconnects: this.reconnects, lastError: this.lastError,
       heartbeatIntervalS: this.heartbeatIntervalS,
+      attempts: this.attempts.last(3),
     };
   }
 
