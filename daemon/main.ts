@@ -18,6 +18,7 @@ import { MeterService } from './balancer/meter-service.js';
 import type { CapsSource } from './balancer/caps.js';
 import { ControlServer, controlSocketPath } from './control/server.js';
 import { buildSnapshot } from './control/snapshot.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export interface DaemonDeps {
   log?: Logger;
@@ -118,7 +119,18 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     siteId: config.site.id, startedAt, now, chargers: config.chargers, registry, upstream, balancer, health, telemetry,
   });
   const socketPath = deps.controlSocket === undefined ? (config.store.path === ':memory:' ? null : controlSocketPath(config.store.path)) : deps.controlSocket;
-  const control = socketPath ? new ControlServer(socketPath, (req) => (req.cmd === 'status' ? snapshot() : { error: `unknown command ${req.cmd}` }), log.child('control')) : null;
+  // The daemon's own event-loop delay: what every charger's answer waits behind. `loop` returns
+  // it since the previous `loop` (benchmarks read it around their measuring window).
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const readLoop = () => {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const r = { p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max), samples: loopDelay.count };
+    loopDelay.reset();
+    return r;
+  };
+  const control = socketPath
+    ? new ControlServer(socketPath, (req) => (req.cmd === 'status' ? snapshot() : req.cmd === 'loop' ? readLoop() : { error: `unknown command ${req.cmd}` }), log.child('control'))
+    : null;
 
   let stopped = false;
   return {
@@ -134,6 +146,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     async start() {
       await local.start();
       await control?.start();
+      loopDelay.enable();
       balancer?.start();
       upstream?.service.start();
       telemetry?.start();
@@ -150,6 +163,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
       await balancer?.stop();
       await local.stop();
       await control?.stop();
+      loopDelay.disable();
       await store.close();
       log.info('stopped');
     },

@@ -54,7 +54,7 @@ interface Slot {
 }
 
 type Outcome = 'accepted' | 'rejected' | 'failed';
-type Desired = Pick<ConnectorWant, 'wantA' | 'transactionId' | 'phases' | 'holdIncrease'>;
+type Desired = Pick<ConnectorWant, 'wantA' | 'transactionId' | 'phases' | 'holdIncrease' | 'charging'>;
 
 export class ChargerProfiles {
   step = 0;
@@ -106,7 +106,9 @@ export class ChargerProfiles {
         if (slot.decided === null || next.limitA !== slot.decided.limitA) {
           slot.decided = { limitA: next.limitA, changedAt: now };
           slot.dirty = true;
-        } else if (slot.acceptedA !== null && slot.inFlightA === null && refreshDue(slot.acceptedAt, this.opts.validityS, now)) {
+        } else if (d.charging && slot.acceptedA !== null && slot.inFlightA === null && refreshDue(slot.acceptedAt, this.opts.validityS, now)) {
+          // Only where a car is: an idle connector's 0 A may lapse to the dead man's switch
+          // share, which is safe for every connector at once. That keeps an idle site quiet.
           slot.dirty = true;
         }
       }
@@ -149,13 +151,13 @@ export class ChargerProfiles {
       const charging = [...wants.values()].filter((w) => w.charging);
       const wantA = charging.length > 0 ? Math.min(...charging.map((w) => w.wantA)) : 0;
       const phases = charging.length > 0 ? (Math.min(...charging.map((w) => w.phases)) as 1 | 2 | 3) : this.opts.chargerPhases;
-      out.set(0, { wantA, transactionId: null, phases, holdIncrease: [...wants.values()].some((w) => w.holdIncrease) });
+      out.set(0, { wantA, transactionId: null, phases, holdIncrease: [...wants.values()].some((w) => w.holdIncrease), charging: charging.length > 0 });
       return out;
     }
     for (const [id, w] of wants) {
       // Idle connectors carry 0, so a car that starts waits for its share instead of taking the charger's max.
-      if (form === 'connector') out.set(id, { wantA: w.charging ? w.wantA : 0, transactionId: null, phases: w.phases, holdIncrease: w.holdIncrease });
-      else if (w.transactionId !== null) out.set(id, { wantA: w.wantA, transactionId: w.transactionId, phases: w.phases, holdIncrease: w.holdIncrease });
+      if (form === 'connector') out.set(id, { wantA: w.charging ? w.wantA : 0, transactionId: null, phases: w.phases, holdIncrease: w.holdIncrease, charging: w.charging });
+      else if (w.transactionId !== null) out.set(id, { wantA: w.wantA, transactionId: w.transactionId, phases: w.phases, holdIncrease: w.holdIncrease, charging: w.charging });
     }
     return out;
   }

@@ -14,6 +14,7 @@ import type { MeterService } from './meter-service.js';
 import { plan, type BudgetSource, type Plan, type PlanConnector } from './plan.js';
 import { profileLadder, stackLevels, unitsFor } from './profiles.js';
 import { ChargerProfiles, type ConnectorWant } from './sender.js';
+import { SendPacer } from './pacer.js';
 import type { PerPhase } from './phases.js';
 import { buildState, isCharging, measured, stateSignature, wiringOf, type Row, type Wiring } from './site-view.js';
 
@@ -39,9 +40,14 @@ export interface BalancerServiceDeps {
 const RECONNECT_GRACE_MS = 5000;
 const capsKey = (c: SmartChargingCapabilities | null): string => JSON.stringify([c?.rateUnits, c?.maxStackLevel]);
 
+/** Least time between two control steps triggered by charger events (not meter samples). */
+const EVENT_STEP_GAP_MS = 250;
+
 export class BalancerService extends EventEmitter<{ state: [BalancerState]; event: [BalancerEvent] }> {
   readonly meterService: MeterService | undefined;
   private readonly ctls = new Map<string, ChargerProfiles>();
+  private readonly pacer = new SendPacer();
+  private eventTimer: NodeJS.Timeout | undefined;
   /** Per charger id: capabilities and ladder position, kept across reconnects. */
   private readonly known = new Map<string, { caps: SmartChargingCapabilities | null; step: number }>();
   private readonly startedAt = new Map<string, number>();
@@ -113,8 +119,10 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     this.running = false;
     clearInterval(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
+    if (this.eventTimer) clearTimeout(this.eventTimer);
     this.offs.splice(0).forEach((off) => off());
     for (const id of [...this.ctls.keys()]) this.dropCtl(id);
+    this.pacer.stop();
     await this.meterService?.stop();
   }
 
@@ -202,7 +210,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
         rules: { increaseIntervalMs: b.increaseIntervalS * 1000, minIncreaseA: 1 }, carReactionMs: b.carReactionS * 1000,
       },
       {
-        send: (id, req, timeoutMs) => this.deps.registry.send(id, 'SetChargingProfile', req, { timeoutMs }),
+        send: (id, req, timeoutMs) => this.pacer.run(() => this.deps.registry.send(id, 'SetChargingProfile', req, { timeoutMs })),
         now: this.now, log: this.deps.log, event: (e) => this.event(e),
       },
     );
@@ -238,8 +246,18 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   }
 
   private schedule(): void {
-    if (!this.running || this.immediate) return;
-    // Coalesces a burst of charger events into one step.
+    if (!this.running || this.immediate || this.eventTimer) return;
+    // Coalesces a burst of charger events into one step, and at most one such step per
+    // EVENT_STEP_GAP_MS: on a large site status changes arrive many times a second, and a
+    // step over hundreds of chargers costs milliseconds of event loop each time.
+    const wait = this.lastRunAt + EVENT_STEP_GAP_MS - this.now();
+    if (wait > 0) {
+      this.eventTimer = setTimeout(() => {
+        this.eventTimer = undefined;
+        this.run();
+      }, wait);
+      return;
+    }
     this.immediate = setImmediate(() => {
       this.immediate = undefined;
       this.run();

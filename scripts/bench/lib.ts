@@ -49,7 +49,11 @@ export function cpuPercent(a: ProcSample, b: ProcSample): number {
 
 /** Starts a node script as a child and waits until it prints `ready`. */
 export async function startChild(script: string, args: string[], readyPattern: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROF_DIR=dir: the children write V8 CPU profiles there (to find where time goes).
+  // BENCH_NODE_FLAGS="--trace-gc ...": extra node flags for the children.
+  const prof = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  prof.push(...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []));
+  const child = spawn(process.execPath, [...prof, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -63,6 +67,7 @@ export async function startChild(script: string, args: string[], readyPattern: R
   child.removeAllListeners('exit');
   child.stdout!.removeAllListeners('data');
   child.stderr!.removeAllListeners('data');
+  if (process.env.BENCH_CHILD_OUTPUT) child.stdout!.on('data', (d: Buffer) => process.stderr.write(d));
   child.stdout!.resume();
   child.stderr!.resume();
   return child;

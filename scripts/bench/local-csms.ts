@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SimCharger } from '../sim/charger-sim.js';
+import { queryControl } from '../../daemon/control/server.js';
 import { report, percentile, freePort, sampleProc, cpuPercent, startChild, stopChild, timed } from './lib.js';
 
 const CLI = fileURLToPath(new URL('../../daemon/cli.js', import.meta.url));
@@ -14,7 +16,7 @@ const BARE = fileURLToPath(new URL('./bare-server.js', import.meta.url));
 const STEADY_S = Number(process.env.BENCH_STEADY_S ?? 30);
 const PEAK_S = Number(process.env.BENCH_PEAK_S ?? 10);
 
-async function startDaemon(dir: string): Promise<{ child: ChildProcess; url: string }> {
+async function startDaemon(dir: string): Promise<{ child: ChildProcess; url: string; control: string }> {
   const port = await freePort();
   const file = join(dir, 'config.yaml');
   writeFileSync(file, [
@@ -24,7 +26,7 @@ async function startDaemon(dir: string): Promise<{ child: ChildProcess; url: str
     'log: { level: info }',
   ].join('\n'));
   const child = await startChild(CLI, ['run', '-c', file], /listening/);
-  return { child, url: `ws://127.0.0.1:${port}/ocpp` };
+  return { child, url: `ws://127.0.0.1:${port}/ocpp`, control: join(dir, 'control.sock') };
 }
 
 async function connectAll(url: string, n: number, prefix: string): Promise<SimCharger[]> {
@@ -38,7 +40,7 @@ async function connectAll(url: string, n: number, prefix: string): Promise<SimCh
 
 async function steadyState(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sc-bench-'));
-  const { child, url } = await startDaemon(dir);
+  const { child, url, control } = await startDaemon(dir);
   const lat = { start: [] as number[], stop: [] as number[], meter: [] as number[], heartbeat: [] as number[] };
   const timers: NodeJS.Timeout[] = [];
   let sims: SimCharger[] = [];
@@ -75,6 +77,10 @@ async function steadyState(): Promise<void> {
 
     await new Promise((r) => setTimeout(r, 10_000)); // warm-up: one full MeterValues round
     measuring = true;
+    // Where latency comes from: the daemon's event loop and this load generator's (same 2 cores).
+    await queryControl(control, 'loop');
+    const genLoop = monitorEventLoopDelay({ resolution: 10 });
+    genLoop.enable();
     const a = sampleProc(child.pid!);
     let maxRss = a.rssBytes;
     for (let s = 0; s < STEADY_S; s++) {
@@ -83,6 +89,11 @@ async function steadyState(): Promise<void> {
     }
     const b = sampleProc(child.pid!);
     measuring = false;
+    genLoop.disable();
+    const daemonLoop = (await queryControl(control, 'loop')) as { p99Ms: number; maxMs: number };
+    report('local.steady_500_daemon_event_loop_delay_p99', daemonLoop.p99Ms, 'ms');
+    report('local.steady_500_daemon_event_loop_delay_max', daemonLoop.maxMs, 'ms');
+    report('local.steady_500_loadgen_event_loop_delay_p99', genLoop.percentile(99) / 1e6, 'ms');
     report('local.steady_500_cpu', cpuPercent(a, b), '%_of_one_core');
     report('local.steady_500_rss_max', maxRss / 1024 / 1024, 'MB');
     for (const [name, xs] of Object.entries(lat)) {
