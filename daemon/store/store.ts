@@ -4,6 +4,7 @@ import { openDatabase, CommitQueue, type Db } from './db.js';
 import { TransactionRepository } from './transactions.js';
 import { ChargerRepository } from './chargers.js';
 import { KvRepository } from './kv.js';
+import { Checkpointer } from './checkpointer.js';
 
 export class Store {
   readonly db: Db;
@@ -11,6 +12,8 @@ export class Store {
   readonly transactions: TransactionRepository;
   readonly chargers: ChargerRepository;
   readonly kv: KvRepository;
+  /** null for ":memory:". */
+  readonly checkpointer: Checkpointer | null;
 
   constructor(path: string, now: () => number = Date.now) {
     this.db = openDatabase({ path });
@@ -18,6 +21,12 @@ export class Store {
     this.transactions = new TransactionRepository(this.db, now);
     this.chargers = new ChargerRepository(this.db, now);
     this.kv = new KvRepository(this.db, now);
+    this.checkpointer = path === ':memory:' ? null : new Checkpointer(path);
+    if (this.checkpointer) {
+      // The worker checkpoints from 1 MB of WAL; the main thread only from ~80 MB, as a backstop.
+      this.db.pragma('wal_autocheckpoint = 20000');
+      this.checkpointer.start();
+    }
   }
 
   /** Runs fn in the next group commit; resolves after it is on disk. */
@@ -28,6 +37,7 @@ export class Store {
   async close(): Promise<void> {
     if (!this.db.open) return;
     await this.commits.close();
+    await this.checkpointer?.stop();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
   }

@@ -19,6 +19,8 @@ export interface CloudSimOptions {
   bootStatus?: BootStatus; // default Accepted
   heartbeatIntervalS?: number; // default 300
   responseDelayMs?: number; // before every answer; also settable at run time
+  /** 'close' (default): an outage closes the port; 'reset': it stays open and cuts every connection. */
+  outage?: 'close' | 'reset';
   perMessageDeflate?: boolean;
   /** Subprotocols the cloud speaks (default ['ocpp1.6']); another list simulates a refused subprotocol. */
   protocols?: string[];
@@ -60,6 +62,7 @@ export class CloudSimServer extends EventEmitter {
   private _port = 0;
   private _connections = 0;
   private upgradeStatus: number | null = null;
+  private down = false;
   private failRules: Rule[] = [];
   private dropRules: Rule[] = [];
   private callWaiters: Array<Waiter<ReceivedCall>> = [];
@@ -118,7 +121,7 @@ export class CloudSimServer extends EventEmitter {
 
   /** Closes everything; pending waiters and commands are rejected. */
   async stop(): Promise<void> {
-    await this.goDown();
+    await this.goDown('close');
     const err = new Error('CloudSim stopped');
     for (const w of [...this.callWaiters, ...this.connWaiters]) w.reject(err);
     this.callWaiters = [];
@@ -127,10 +130,16 @@ export class CloudSimServer extends EventEmitter {
     this.wss = undefined;
   }
 
-  /** An outage: the listening socket and every connection go away at once (no close handshake). */
-  async goDown(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
+  /**
+   * An outage: every connection goes away at once (no close handshake). By default the
+   * listening socket closes too (connections refused); with `outage: 'reset'` it stays
+   * open and cuts each new connection, so the port cannot be taken by another process
+   * meanwhile (tests that run in parallel and come back on the same port).
+   */
+  async goDown(mode: 'close' | 'reset' = this.opts.outage ?? 'close'): Promise<void> {
+    const server = mode === 'reset' ? undefined : this.server;
+    if (mode === 'reset') this.down = true;
+    else this.server = undefined;
     for (const c of this.conns.values()) c.ws.terminate();
     for (const s of this.sockets) s.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -139,6 +148,7 @@ export class CloudSimServer extends EventEmitter {
   /** Ends an outage: listens again on the same port. */
   async comeBack(): Promise<void> {
     if (!this.wss) throw new Error('CloudSim not started');
+    this.down = false;
     if (!this.server) await this.listen(this._port);
   }
 
@@ -221,6 +231,8 @@ export class CloudSimServer extends EventEmitter {
       host: this.opts.host ?? '127.0.0.1',
       tls: this.opts.tls,
       onSocket: (s) => {
+        // 'reset' outage: the port stays ours, every connection is cut at once.
+        if (this.down) return void s.destroy();
         this.sockets.add(s);
         s.once('close', () => this.sockets.delete(s));
       },

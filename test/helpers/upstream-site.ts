@@ -28,7 +28,8 @@ export const THREE_CHARGERS = [
 ];
 
 export async function startCloudSite(opts: { upstream?: Record<string, unknown>; dir?: string; chargers?: unknown[]; cloud?: CloudSim } = {}): Promise<CloudSite> {
-  const cloud = opts.cloud ?? new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' } });
+  // 'reset' outages keep the port, so a parallel test cannot take it while the cloud is down.
+  const cloud = opts.cloud ?? new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
   if (!opts.cloud) await cloud.start();
   const site = await startSite({
     dir: opts.dir,

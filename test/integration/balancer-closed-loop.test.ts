@@ -146,8 +146,9 @@ test('meter returning NaN is no data, never no load: fallback', { timeout: 30_00
 
 test('daemon dies: each charger falls back to its fallback share when the dynamic limit\'s validity ends', { timeout: 30_000 }, async (t) => {
   const { site, a, b } = await closedLoop(t);
-  const state = site.daemon.balancer!.state();
-  assert.ok(state.chargers.every((c) => c.fallbackInstalled && c.fallbackA === 8), JSON.stringify(state.chargers));
+  const balancer = site.daemon.balancer!;
+  // Profiles go out paced; wait until both chargers accepted their dead man's switch.
+  await until(() => balancer.state().chargers.every((c) => c.fallbackInstalled && c.fallbackA === 8), [balancer, 'state']);
   await site.stop();
   // Nobody refreshes the dynamic profiles now: the chargers' own profile timers take them to the fallback.
   await Promise.all([limitIs(a, (l) => l === 8), limitIs(b, (l) => l === 8)]);

@@ -45,7 +45,8 @@ function checkDelivery(cloud: CloudSim, acknowledged: number[], maxDuplicates: n
 
 test('kill -9 during an outage and during replay: every acknowledged message arrives, in order', async (t) => {
   const dir = makeTempDir();
-  const cloud = new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' } });
+  // 'reset' outages keep the port: tests running in parallel cannot take it while the cloud is down.
+  const cloud = new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
   await cloud.start();
   let daemon: DaemonProcess | null = null;
   const sims: SimCharger[] = [];

@@ -98,3 +98,23 @@ test('writes after close are refused, not lost silently', async (t) => {
   await store.close();
   await assert.rejects(store.write(() => 1), /store is closed/);
 });
+
+test('WAL checkpoints run on a worker thread: the main connection keeps writing, nothing is lost', async (t) => {
+  const { store, path } = tempStore(t);
+  assert.equal(store.db.pragma('wal_autocheckpoint', { simple: true }), 20000);
+  const payload = 'x'.repeat(2000);
+  await store.write(() => {
+    for (let i = 0; i < 1000; i++) store.kv.set(`k${i}`, payload);
+  });
+  assert.ok(store.checkpointer!.walBytes() > 1024 * 1024, 'WAL grew past the threshold');
+  const r = await store.checkpointer!.checkpoint();
+  assert.equal(r.ok, true, r.error);
+  assert.ok(r.checkpointed! > 0);
+  assert.equal(r.checkpointed, r.log);
+  // The main thread goes on writing after (and during) the checkpoint.
+  await store.write(() => store.kv.set('after', 1));
+  const other = new Database(path, { readonly: true });
+  t.after(() => other.close());
+  assert.equal((other.prepare('SELECT count(*) AS n FROM kv').get() as { n: number }).n, 1001);
+  assert.equal(store.checkpointer!.checkpoints, 1);
+});
