@@ -16,9 +16,18 @@ export interface AttemptRecord {
 }
 
 const KEEP = 50;
+const RECENT = 10;
+
+function withoutMissing(a: AttemptRecord): AttemptRecord {
+  const r = a as unknown as Record<string, unknown>;
+  for (const k of Object.keys(r)) if ((r[k] === null || r[k] === undefined) && k.endsWith('Ms')) delete r[k];
+  return a;
+}
 
 export class AttemptLog {
   private readonly q;
+  /** The newest few, in memory: state() reads them after every delivered call during replay. */
+  private recent: AttemptRecord[];
   constructor(db: Db) {
     this.q = {
       insert: db.prepare(`INSERT INTO upstream_attempts (started_at, outcome, phase, error, dns_ms, tcp_ms, tls_ms, upgrade_ms, boot_ms, remote_address)
@@ -27,18 +36,21 @@ export class AttemptLog {
       last: db.prepare(`SELECT started_at AS startedAt, outcome, phase, error, dns_ms AS dnsMs, tcp_ms AS tcpMs, tls_ms AS tlsMs,
         upgrade_ms AS upgradeMs, boot_ms AS bootMs, remote_address AS remoteAddress FROM upstream_attempts ORDER BY id DESC LIMIT ?`),
     };
+    this.recent = this.query(RECENT);
   }
 
   record(a: AttemptRecord): void {
     this.q.insert.run({ dnsMs: null, tcpMs: null, tlsMs: null, upgradeMs: null, bootMs: null, ...a });
     this.q.trim.run();
+    this.recent = [withoutMissing({ ...a }), ...this.recent].slice(0, RECENT);
   }
 
   /** Newest first; absent timings are left out. */
   last(limit: number): AttemptRecord[] {
-    return (this.q.last.all(limit) as Array<Record<string, unknown>>).map((r) => {
-      for (const k of Object.keys(r)) if (r[k] === null && k.endsWith('Ms')) delete r[k];
-      return r as unknown as AttemptRecord;
-    });
+    return limit <= RECENT ? this.recent.slice(0, limit) : this.query(limit);
+  }
+
+  private query(limit: number): AttemptRecord[] {
+    return (this.q.last.all(limit) as Array<Record<string, unknown>>).map((r) => withoutMissing(r as unknown as AttemptRecord));
   }
 }

@@ -33,7 +33,8 @@ export type SimState = 'ready' | 'pin-required' | 'puk-required' | 'not-inserted
 export type Registration = 'home' | 'roaming' | 'searching' | 'denied' | 'not-registered' | 'unknown';
 export type Quality = 'good' | 'fair' | 'poor' | 'none';
 
-export interface ModemReading {
+/** One reading: the radio figures of RadioInfo (less the raw PLMN and the no-service flag) plus identity, SIM, registration and IP. */
+export interface ModemReading extends Omit<RadioInfo, 'plmn' | 'noService'> {
   ts: number;
   manufacturer?: string;
   model?: string;
@@ -41,13 +42,6 @@ export interface ModemReading {
   simState: SimState;
   registration: Registration;
   operator?: string;
-  accessTechnology?: string;
-  rssiDbm?: number;
-  rsrpDbm?: number;
-  rsrqDb?: number;
-  sinrDb?: number;
-  band?: string;
-  cellId?: string;
   ipAddresses: string[];
   quality: Quality;
   errors: string[];
