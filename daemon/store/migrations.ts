@@ -134,4 +134,28 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'exactly-once journal, reservations',
+    sql: `
+      -- A charger re-sends a transaction message we committed but never answered (we died in
+      -- between). content_key identifies such a retry of a MeterValues (charger, transaction,
+      -- timestamps, values) in O(1) through the unique index; NULL for other messages.
+      ALTER TABLE transaction_messages ADD COLUMN content_key TEXT;
+      CREATE UNIQUE INDEX transaction_messages_content ON transaction_messages (content_key) WHERE content_key IS NOT NULL;
+      -- 0: kept locally for audit only, never sent to the cloud (e.g. a conflicting second Stop).
+      ALTER TABLE transaction_messages ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 1;
+      -- Reservations the cloud made through the site, kept until they expire, are cancelled or used.
+      CREATE TABLE reservations (
+        reservation_id INTEGER PRIMARY KEY,
+        connector_number INTEGER NOT NULL,
+        charger_id TEXT NOT NULL,
+        connector_id INTEGER NOT NULL,
+        id_tag TEXT NOT NULL,
+        parent_id_tag TEXT,
+        expiry_date TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
