@@ -90,6 +90,7 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
       }));
       for (const c of session.connectors.values()) if (c.transactionId === req.transactionId) c.transactionId = null;
       if (!r.known) log.warn('StopTransaction for an unknown transaction: recorded and acknowledged', { tx: req.transactionId });
+      else if (r.conflict) log.warn('second StopTransaction with another end for a stopped transaction: kept for audit, not sent to the cloud', { tx: req.transactionId, timestamp: req.timestamp, meterStop: req.meterStop });
       else log.info('transaction stopped', { tx: req.transactionId, reason: req.reason, meterStop: req.meterStop, retry: r.duplicate || undefined });
       registry.emit('transactionStopped', session, req.transactionId, r.known);
       return idTagInfo ? { idTagInfo } : {};
@@ -98,8 +99,9 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
       seen();
       if (req.transactionId !== undefined) {
         const txId = req.transactionId;
-        const known = await store.write(() => store.transactions.meterValues(id, txId, req));
-        if (!known) log.warn('MeterValues for an unknown transaction: recorded', { tx: txId });
+        const r = await store.write(() => store.transactions.meterValues(id, txId, req));
+        if (!r.known && !r.duplicate) log.warn('MeterValues for an unknown transaction: recorded', { tx: txId });
+        if (r.duplicate) log.info('MeterValues re-sent by the charger: already recorded, not stored again', { tx: txId });
       }
       const c = session.connector(req.connectorId, now());
       c.live = foldMeterValues(c.live, req.meterValue);

@@ -1,6 +1,7 @@
 // Transactions and the journal of transaction messages. Every method here is
 // synchronous and meant to run inside CommitQueue.run(), so the caller's CALLRESULT
 // goes out only after the row is on disk.
+import { createHash } from 'node:crypto';
 import type { Db } from './db.js';
 
 export interface TransactionRow {
@@ -67,7 +68,9 @@ export class TransactionRepository {
       owner: db.prepare('SELECT charger_id FROM transactions WHERE id = ?').pluck(),
       stop: db.prepare(`UPDATE transactions SET meter_stop_wh = ?, stopped_at = ?, stop_reason = ?, stop_id_tag = ?, stop_recorded_at = ?
         WHERE id = ? AND stopped_at IS NULL`),
-      journal: db.prepare(`INSERT INTO transaction_messages (transaction_id, charger_id, action, payload, received_at) VALUES (?, ?, ?, ?, ?)`),
+      journal: db.prepare(`INSERT INTO transaction_messages (transaction_id, charger_id, action, payload, received_at, content_key, forwarded)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      seen: db.prepare('SELECT 1 FROM transaction_messages WHERE content_key = ?').pluck(),
       open: db.prepare('SELECT * FROM transactions WHERE charger_id = ? AND stopped_at IS NULL ORDER BY id'),
       messages: db.prepare('SELECT * FROM transaction_messages WHERE transaction_id IS ? ORDER BY seq'),
     };
@@ -77,9 +80,16 @@ export class TransactionRepository {
     this.listeners.push(listener);
   }
 
-  private journal(transactionId: number | null, chargerId: string, action: JournalEntry['action'], payload: unknown): void {
+  /**
+   * Appends to the journal. `forward: false` keeps the row for audit only: the listeners
+   * (the upstream outbox) never see it, so it can never reach the cloud.
+   */
+  private journal(transactionId: number | null, chargerId: string, action: JournalEntry['action'], payload: unknown,
+    opts: { contentKey?: string; forward?: boolean } = {}): void {
     const receivedAt = this.now();
-    const info = this.q.journal.run(transactionId, chargerId, action, JSON.stringify(payload), receivedAt);
+    const forward = opts.forward ?? true;
+    const info = this.q.journal.run(transactionId, chargerId, action, JSON.stringify(payload), receivedAt, opts.contentKey ?? null, forward ? 1 : 0);
+    if (!forward) return;
     const entry: JournalEntry = { seq: Number(info.lastInsertRowid), transactionId, chargerId, action, payload, receivedAt };
     for (const l of this.listeners) l(entry);
   }
@@ -97,29 +107,40 @@ export class TransactionRepository {
     return { id, duplicate: false };
   }
 
-  /** Records a StopTransaction; unknown ids are journalled too (transaction_id NULL), never refused. */
-  stop(input: StopInput): { known: boolean; duplicate: boolean } {
+  /**
+   * Records a StopTransaction; unknown ids are journalled too (transaction_id NULL), never refused.
+   * A transaction ends once: a retried Stop (same end) is not journalled again, and a
+   * conflicting second Stop (other time or meter reading) is kept for audit only and never
+   * forwarded, since the cloud must not see two ends of one transaction (`conflict`).
+   */
+  stop(input: StopInput): { known: boolean; duplicate: boolean; conflict: boolean } {
     const row = this.q.get.get(input.transactionId) as TransactionRow | undefined;
     if (!row || row.charger_id !== input.chargerId) {
       this.journal(null, input.chargerId, 'StopTransaction', input.payload);
-      return { known: false, duplicate: false };
+      return { known: false, duplicate: false, conflict: false };
     }
     if (row.stopped_at !== null) {
-      // A retried stop (same end) is not journalled twice; a conflicting one is kept for audit.
       const same = row.stopped_at === input.stoppedAt && row.meter_stop_wh === input.meterStopWh;
-      if (!same) this.journal(row.id, input.chargerId, 'StopTransaction', input.payload);
-      return { known: true, duplicate: same };
+      if (!same) this.journal(row.id, input.chargerId, 'StopTransaction', input.payload, { forward: false });
+      return { known: true, duplicate: same, conflict: !same };
     }
     this.q.stop.run(input.meterStopWh, input.stoppedAt, input.reason ?? null, input.idTag ?? null, this.now(), row.id);
     this.journal(row.id, input.chargerId, 'StopTransaction', input.payload);
-    return { known: true, duplicate: false };
+    return { known: true, duplicate: false, conflict: false };
   }
 
-  /** Records transaction MeterValues; returns whether the transaction is known for this charger. */
-  meterValues(chargerId: string, transactionId: number, payload: unknown): boolean {
+  /**
+   * Records transaction MeterValues. A charger re-sends a MeterValues it got no answer for
+   * (OCPP 1.6 §4.7), also when we committed it and died before answering: the same charger,
+   * transaction, timestamps and values are recognised by their content key (one indexed
+   * lookup) and not journalled again (`duplicate`).
+   */
+  meterValues<P extends { meterValue: unknown }>(chargerId: string, transactionId: number, payload: P): { known: boolean; duplicate: boolean } {
     const known = this.q.owner.get(transactionId) === chargerId;
-    this.journal(known ? transactionId : null, chargerId, 'MeterValues', payload);
-    return known;
+    const contentKey = meterValuesKey(chargerId, transactionId, payload.meterValue);
+    if (this.q.seen.get(contentKey) !== undefined) return { known, duplicate: true };
+    this.journal(known ? transactionId : null, chargerId, 'MeterValues', payload, { contentKey });
+    return { known, duplicate: false };
   }
 
   get(id: number): TransactionRow | undefined {
@@ -133,4 +154,19 @@ export class TransactionRepository {
   messages(transactionId: number | null): Array<{ seq: number; action: string; payload: string; charger_id: string }> {
     return this.q.messages.all(transactionId) as Array<{ seq: number; action: string; payload: string; charger_id: string }>;
   }
+}
+
+/** JSON with object keys sorted, so that the same content always gives the same text. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Identifies a MeterValues by charger, transaction and its samples (timestamps and values). */
+export function meterValuesKey(chargerId: string, transactionId: number, meterValue: unknown): string {
+  return createHash('sha256').update(`${chargerId}\u0000${transactionId}\u0000${canonicalJson(meterValue)}`).digest('base64url');
 }
