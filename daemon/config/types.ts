@@ -69,6 +69,7 @@ export interface UpstreamConfig {
   authorizeTimeoutS: number;
   pingIntervalS: number;
   maxAttempts: number;
+  deliveryTimeoutS: number;
   maxMergedMeterValues: number;
   foldMeterValuesIntoStop: boolean;
 }

@@ -51,6 +51,8 @@ export interface RpcStats {
   callsOut: number;
   badFrames: number;
   timeouts: number;
+  /** CALLRESULT/CALLERROR for an id we no longer wait for (expired or unknown). */
+  lateAnswers: number;
 }
 
 /**
@@ -58,7 +60,7 @@ export interface RpcStats {
  * 'responded' (action, request, response) after a CALLRESULT went out.
  */
 export class RpcConnection extends EventEmitter {
-  readonly stats: RpcStats = { callsIn: 0, callsOut: 0, badFrames: 0, timeouts: 0 };
+  readonly stats: RpcStats = { callsIn: 0, callsOut: 0, badFrames: 0, timeouts: 0, lateAnswers: 0 };
   private readonly handlers = new Map<string, CallHandler>();
   private readonly queue: OutgoingCall[] = [];
   private inFlight: { call: OutgoingCall; timer: NodeJS.Timeout } | null = null;
@@ -258,10 +260,20 @@ export class RpcConnection extends EventEmitter {
     this.emit('responded', action, payload, result);
   }
 
+  /**
+   * An answer to a call we stopped waiting for: a slow peer, not a malformed frame. Counted
+   * and logged, but it never counts toward the bad-frame limit (a slow cloud would otherwise
+   * get its link closed for answering late).
+   */
+  private late(kind: string, id: string): void {
+    this.stats.lateAnswers++;
+    this.opts.log.info(`${kind} for an unknown or expired message id; ignored`, { id });
+  }
+
   private onResult(frame: unknown[]): void {
     const [, id, payload] = frame as [number, string, unknown];
     const call = this.settle(id);
-    if (!call) return this.bad(null, new RpcError('ProtocolError', `CALLRESULT for unknown or expired message id ${id}`));
+    if (!call) return this.late('CALLRESULT', id);
     const violation = this.opts.protocol.validator.response(call.action, payload);
     if (violation) {
       this.stats.badFrames++;
@@ -274,7 +286,7 @@ export class RpcConnection extends EventEmitter {
   private onError(frame: unknown[]): void {
     const [, id, code, description, details] = frame as [number, string, unknown, unknown, unknown];
     const call = this.settle(id);
-    if (!call) return this.bad(null, new RpcError('ProtocolError', `CALLERROR for unknown or expired message id ${id}`));
+    if (!call) return this.late('CALLERROR', id);
     this.consecutiveBad = 0;
     const det = typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {};
     call.reject(new RpcError(normalizeErrorCode(code), `${call.action}: ${typeof description === 'string' ? description : 'no description'}`, det));

@@ -39,10 +39,11 @@ export class AttemptLog {
     this.recent = this.query(RECENT);
   }
 
+  /** Keeps the attempt in memory first, then in SQLite (which may throw, e.g. on a full disk). */
   record(a: AttemptRecord): void {
+    this.recent = [withoutMissing({ ...a }), ...this.recent].slice(0, RECENT);
     this.q.insert.run({ dnsMs: null, tcpMs: null, tlsMs: null, upgradeMs: null, bootMs: null, ...a });
     this.q.trim.run();
-    this.recent = [withoutMissing({ ...a }), ...this.recent].slice(0, RECENT);
   }
 
   /** Newest first; absent timings are left out. */

@@ -1,13 +1,18 @@
 // Drains the outbox to the cloud: in order, one CALL at a time, each row removed
 // only after the cloud's answer is durably recorded (so at most the one message in
-// flight at a crash is sent twice). A CALLERROR or timeout is retried with backoff
-// up to upstream.maxAttempts, then the row is set aside as undeliverable, reported,
-// and the queue moves on: never a silent drop, never stuck behind one poisoned row.
+// flight at a crash is sent twice).
+//
+// What counts as a failure: only the cloud's refusal (a CALLERROR, or an answer that
+// violates the schema) is retried with backoff up to upstream.maxAttempts, then the row
+// is set aside as undeliverable, reported, and the queue moves on. No answer is not a
+// refusal: a slow cloud is waited for on the live link (re-sending a StartTransaction
+// there would book the transaction twice); only after deliveryTimeoutS without an
+// answer does the site reconnect, and the message goes again on the new link.
 import type { Logger } from '../log.js';
 import type { UpstreamConfig } from '../config/types.js';
 import type { ChargerRegistry } from '../local/registry.js';
 import type { Store } from '../store/store.js';
-import { RpcClosedError } from '../ocpp/errors.js';
+import { RpcClosedError, RpcError, RpcTimeoutError } from '../ocpp/errors.js';
 import { planDelivery, type OutboxRepository } from './outbox.js';
 import type { ConnectorMap } from './connector-map.js';
 
@@ -23,6 +28,8 @@ export interface PumpDeps {
   isOnline: () => boolean;
   onEvent: (type: string, detail: Record<string, unknown>) => void;
   changed: () => void;
+  /** Drops the link so that the message in flight is sent again after reconnecting. */
+  reconnect: (reason: string) => void;
 }
 
 export class OutboxPump {
@@ -34,6 +41,8 @@ export class OutboxPump {
   private lastFailedSeq = -1;
   delivered = 0;
   calls = 0;
+  /** When the call in flight went out, while it is late (past callTimeoutS); null otherwise. */
+  lateSince: number | null = null;
 
   constructor(private readonly deps: PumpDeps) {}
 
@@ -88,12 +97,28 @@ export class OutboxPump {
           continue;
         }
         let res: any;
+        const sentAt = d.now();
+        const late = setTimeout(() => {
+          this.lateSince = sentAt;
+          d.log.warn('the cloud has not answered a transaction message yet; waiting for it on this link, not sending it again',
+            { seq: rows[0].seq, action: plan.action, waitedS: d.config.callTimeoutS, deliveryTimeoutS: d.config.deliveryTimeoutS });
+          d.changed();
+        }, d.config.callTimeoutS * 1000);
         try {
           this.calls++;
-          res = await d.call(plan.action, plan.payload, d.config.callTimeoutS * 1000);
+          res = await d.call(plan.action, plan.payload, d.config.deliveryTimeoutS * 1000);
         } catch (err) {
           // The link dropping is not the message's fault: it is sent again after reconnect.
           if (err instanceof RpcClosedError || !d.isOnline() || this.stopped) break;
+          if (err instanceof RpcTimeoutError) {
+            const reason = `no answer to ${plan.action} within ${d.config.deliveryTimeoutS} s`;
+            d.log.warn('the cloud never answered a transaction message; reconnecting to send it again', { seq: rows[0].seq, action: plan.action, deliveryTimeoutS: d.config.deliveryTimeoutS });
+            d.onEvent('upstream-unresponsive', { seq: rows[0].seq, action: plan.action, message: reason });
+            d.reconnect(reason);
+            break;
+          }
+          // Anything else that is not the cloud's refusal (e.g. the link went down between two calls) waits for the next kick.
+          if (!(err instanceof RpcError)) break;
           const head = rows[0];
           this.lastFailedSeq = head.seq;
           const msg = (err as Error).message;
@@ -107,6 +132,12 @@ export class OutboxPump {
           d.log.warn('cloud refused a transaction message; will retry', { seq: head.seq, action: head.action, attempt: head.attempts + 1, err: msg });
           this.retryLater(head.attempts);
           break;
+        } finally {
+          clearTimeout(late);
+          if (this.lateSince !== null) {
+            this.lateSince = null;
+            d.changed();
+          }
         }
         if (plan.action === 'StartTransaction') {
           const status: string = res.idTagInfo?.status ?? 'Accepted';

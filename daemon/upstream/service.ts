@@ -42,6 +42,8 @@ export interface UpstreamState {
   reconnects: number;
   lastError: string | null;
   heartbeatIntervalS: number;
+  /** How long the transaction message in flight has waited for the cloud's answer, once it is late (past callTimeoutS); else null. */
+  awaitingAnswerS: number | null;
   /** The newest connect attempts, newest first: per-phase timings, or the phase and error of a failure. */
   attempts: AttemptRecord[];
 }
@@ -82,6 +84,10 @@ export class UpstreamService extends EventEmitter {
       isOnline: () => this.linkState === 'online',
       onEvent: (type, detail) => this.emit('event', { type, ...detail }),
       changed: () => this.changed(),
+      reconnect: (reason) => {
+        const rpc = this.rpc;
+        if (rpc) void rpc.close(1000, reason);
+      },
     });
   }
 
@@ -96,6 +102,7 @@ export class UpstreamService extends EventEmitter {
       outboxDepth: depth, oldestQueuedAgeS: oldestQueuedAt === null ? null : Math.round((this.deps.now() - oldestQueuedAt) / 1000),
       undeliverable, reconnects: this.reconnects, lastError: this.lastError,
       heartbeatIntervalS: this.heartbeatIntervalS,
+      awaitingAnswerS: this.pump.lateSince === null ? null : Math.round((this.deps.now() - this.pump.lateSince) / 1000),
       attempts: this.attempts.last(3),
     };
   }
@@ -209,7 +216,7 @@ export class UpstreamService extends EventEmitter {
       timings.bootMs = Math.round((performance.now() - t0) * 10) / 10;
       if (this.stopped()) return;
       this.roundTripMs = timings.bootMs;
-      this.attempts.record({ startedAt, outcome: boot === 'Rejected' ? 'failed' : 'connected', phase: boot === 'Rejected' ? 'boot' : 'connected', error: boot === 'Rejected' ? 'BootNotification Rejected' : null, ...timings, remoteAddress: link.remoteAddress });
+      this.recordAttempt({ startedAt, outcome: boot === 'Rejected' ? 'failed' : 'connected', phase: boot === 'Rejected' ? 'boot' : 'connected', error: boot === 'Rejected' ? 'BootNotification Rejected' : null, ...timings, remoteAddress: link.remoteAddress });
       if (boot === 'Rejected') {
         this.lastError = 'BootNotification Rejected';
         this.emit('event', { type: 'upstream-boot-rejected' });
@@ -220,7 +227,7 @@ export class UpstreamService extends EventEmitter {
       if (this.stopped()) return;
       const e = err instanceof LinkError ? err : new LinkError('boot', (err as Error).message, timings);
       this.lastError = `${e.phase}: ${e.message}`;
-      this.attempts.record({ startedAt, outcome: 'failed', phase: e.phase, error: e.message, ...e.timings, remoteAddress: null });
+      this.recordAttempt({ startedAt, outcome: 'failed', phase: e.phase, error: e.message, ...e.timings, remoteAddress: null });
       // Log the first failure of a streak at warn, the retries at debug: no log flood during an outage.
       if (this.failures === 0) this.log.warn('cloud link attempt failed', { phase: e.phase, err: e.message });
       else this.log.debug('cloud link attempt failed', { phase: e.phase, err: e.message });
@@ -228,6 +235,18 @@ export class UpstreamService extends EventEmitter {
       // With a socket open, its close handler schedules the reconnect.
       if (rpc && rpc.isOpen) await rpc.close(1000, 'boot failed');
       else if (!rpc) this.scheduleReconnect();
+    }
+  }
+
+  /**
+   * Diagnostics are best-effort: a full or read-only disk must not turn a connect attempt
+   * into an exception (it used to crash the daemon on every reconnect). In memory they stay.
+   */
+  private recordAttempt(a: AttemptRecord): void {
+    try {
+      this.attempts.record(a);
+    } catch (err) {
+      this.log.warn('could not store the connection attempt (diagnostics only)', { err: (err as Error).message });
     }
   }
 
