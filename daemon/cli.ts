@@ -96,6 +96,15 @@ async function run(configPath: string): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Policy: a rejected promise nobody handled is a bug in one asynchronous task (a connect
+  // attempt, a write); it is logged loudly and the daemon goes on. Exiting would drop every
+  // charger and, with a lasting cause such as a full disk, loop forever under systemd.
+  // A synchronous uncaught exception may have left state half-updated: exit, systemd restarts.
+  process.on('unhandledRejection', (reason) => {
+    const err = reason instanceof Error ? reason : new Error(String(reason));
+    log.error('unhandled rejection (a bug; the daemon keeps running)', { err: err.stack ?? err.message });
+    daemon.telemetry?.event('process', { type: 'alarm', code: 'unhandled-rejection', message: err.message });
+  });
   process.on('uncaughtException', (err) => {
     // State may be inconsistent; the store is crash-safe, so exit and let systemd restart us.
     log.error('uncaught exception; exiting', { err: err.stack ?? err.message });

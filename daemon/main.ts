@@ -107,6 +107,14 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
       b.state().connectors.find((c) => c.chargerId === chargerId && c.connectorId === connectorId)?.limitA ?? undefined;
   }
 
+  // A storage fault (disk full, read-only, I/O) is said once when it starts and once when it ends.
+  const storeLog = log.child('store');
+  store.on('event', (e) => {
+    if (e.type === 'alarm') storeLog.error(e.message, { code: e.sqliteCode });
+    else storeLog.info(e.message);
+    telemetry?.event('store', e);
+  });
+
   // Telemetry publishes each service that exists in this configuration.
   if (telemetry) {
     if (balancer) telemetry.attach('balancer', balancer);
@@ -116,7 +124,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
 
   const startedAt = now();
   const snapshot = () => buildSnapshot({
-    siteId: config.site.id, startedAt, now, chargers: config.chargers, registry, upstream, balancer, health, telemetry,
+    siteId: config.site.id, startedAt, now, chargers: config.chargers, registry, upstream, balancer, health, telemetry, store,
   });
   const socketPath = deps.controlSocket === undefined ? (config.store.path === ':memory:' ? null : controlSocketPath(config.store.path)) : deps.controlSocket;
   // The daemon's own event-loop delay: what every charger's answer waits behind. `loop` returns

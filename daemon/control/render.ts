@@ -18,11 +18,13 @@ export function renderSnapshot(s: Any): string {
     }
   }
   out.push('');
+  if (s.store?.fault) out.push(`STORE FAULT since ${new Date(s.store.fault.since).toISOString()}: ${s.store.fault.message}`, '');
   const u = s.upstream;
   if (!u) out.push('upstream: none (standalone site)');
   else {
     out.push(`upstream: ${u.state}${u.connected ? ` since ${new Date(u.since).toISOString()}` : ''}   rtt ${ms(u.roundTripMs)}   reconnects ${u.reconnects}`);
     out.push(`  outbox ${u.outboxDepth} queued${u.oldestQueuedAgeS !== null ? `, oldest ${age(u.oldestQueuedAgeS)}` : ''}, ${u.undeliverable} undeliverable`);
+    if (u.awaitingAnswerS !== null && u.awaitingAnswerS !== undefined) out.push(`  the cloud has not answered the message in flight for ${age(u.awaitingAnswerS)} (waiting; sent again only after a reconnect)`);
     if (u.lastError) out.push(`  last error: ${u.lastError}`);
     for (const a of u.attempts ?? []) {
       const phases = ['dnsMs', 'tcpMs', 'tlsMs', 'upgradeMs', 'bootMs'].filter((k) => a[k] !== undefined).map((k) => `${k.replace('Ms', '')} ${a[k]}`).join(', ');

@@ -14,6 +14,7 @@ export interface SnapshotSources {
   balancer?: { state(): unknown };
   health?: { results(): Record<string, unknown> };
   telemetry?: { stats(): unknown; connected: boolean };
+  store?: { fault: unknown };
 }
 
 export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
@@ -44,6 +45,7 @@ export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
   return {
     site: s.siteId,
     uptimeS: Math.round((now - s.startedAt) / 1000),
+    store: s.store ? { fault: s.store.fault } : null,
     chargers,
     upstream: s.upstream
       ? { ...s.upstream.service.state(), attempts: s.upstream.service.diagnostics(5), undeliverableMessages: s.upstream.service.outbox.undeliverable().slice(-5).map((r) => ({ seq: r.seq, action: r.action, error: r.lastError })) }

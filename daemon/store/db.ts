@@ -126,6 +126,12 @@ export class CommitQueue {
           outcomes.push({ ok: true, value: job.fn() });
           sql.release.run();
         } catch (err) {
+          if (!this.db.inTransaction) {
+            // SQLite rolled the whole transaction back by itself (disk full, I/O error):
+            // every job of this batch is undone, so every one fails with the real cause.
+            for (const j of jobs) j.reject(err);
+            return;
+          }
           sql.rollbackTo.run();
           sql.release.run();
           outcomes.push({ ok: false, value: err });

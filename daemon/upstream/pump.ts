@@ -37,6 +37,7 @@ export class OutboxPump {
   private again = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  private retryWait: NodeJS.Timeout | null = null;
   /** After a failed merged call, the head is retried alone, so one bad row cannot poison its neighbours. */
   private lastFailedSeq = -1;
   delivered = 0;
@@ -57,6 +58,7 @@ export class OutboxPump {
 
   stop(): void {
     this.stopped = true;
+    if (this.retryWait) clearTimeout(this.retryWait);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
   }
@@ -141,10 +143,10 @@ export class OutboxPump {
         }
         if (plan.action === 'StartTransaction') {
           const status: string = res.idTagInfo?.status ?? 'Accepted';
-          await d.store.write(() => d.outbox.delivered(plan.seqs, { localId: plan.localTransactionId, cloudId: res.transactionId ?? null, idTagStatus: status }));
+          await this.recordDelivery(() => d.outbox.delivered(plan.seqs, { localId: plan.localTransactionId, cloudId: res.transactionId ?? null, idTagStatus: status }));
           if (status !== 'Accepted') this.stopRefused(plan.localTransactionId, status);
         } else {
-          await d.store.write(() => d.outbox.delivered(plan.seqs));
+          await this.recordDelivery(() => d.outbox.delivered(plan.seqs));
         }
         this.delivered += plan.seqs.length;
         d.changed();
@@ -160,6 +162,27 @@ export class OutboxPump {
     if (this.again) {
       this.again = false;
       this.kick();
+    }
+  }
+
+  /**
+   * The cloud has answered: record that durably before anything else is sent. If the store
+   * cannot write (disk full), keep the answer and try again rather than sending the message
+   * again later, which the cloud would book twice. Only a crash meanwhile re-sends it.
+   */
+  private async recordDelivery(write: () => void): Promise<void> {
+    const d = this.deps;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await d.store.write(write);
+      } catch (err) {
+        if (this.stopped) throw err;
+        if (attempt === 0) d.log.error('could not record the cloud\'s answer; retrying before sending anything else', { err: (err as Error).message });
+        await new Promise<void>((resolve) => {
+          this.retryWait = setTimeout(resolve, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)));
+        });
+        this.retryWait = null;
+      }
     }
   }
 

@@ -75,7 +75,12 @@ export class UpstreamService extends EventEmitter {
     this.attempts = new AttemptLog(db);
     // Same SQLite transaction as the journal row: stored means queued.
     deps.store.transactions.onJournal((entry) => this.outbox.enqueue(entry));
-    this.connectors.ensure(deps.chargerOrder.flatMap((c) => Array.from({ length: c.connectors }, (_, i) => ({ chargerId: c.id, connectorId: i + 1 }))));
+    try {
+      this.connectors.ensure(deps.chargerOrder.flatMap((c) => Array.from({ length: c.connectors }, (_, i) => ({ chargerId: c.id, connectorId: i + 1 }))));
+    } catch (err) {
+      // A full or read-only disk must not stop the daemon from starting: numbers are assigned when first needed.
+      this.log.error('could not record the cloud connector numbers; will assign them when needed', { err: (err as Error).message });
+    }
     this.status = new SiteStatus({ registry: deps.registry, connectors: this.connectors, log: this.log, send: (a, p) => this.send(a, p) });
     this.pump = new OutboxPump({
       outbox: this.outbox, connectors: this.connectors, registry: deps.registry, log: this.log, config: deps.config,

@@ -84,12 +84,12 @@ test('stop semantics: unknown id journalled as orphan, repeated stop not journal
   const tx = store.transactions;
   const { id } = await store.write(() => tx.start({ chargerId: 'CP', connectorId: 1, idTag: 'T', authStatus: 'Accepted', meterStartWh: 0, startedAt: 's', payload: {} }));
   const stop = { chargerId: 'CP', transactionId: id, meterStopWh: 10, stoppedAt: 'e', payload: {} };
-  assert.deepEqual(await store.write(() => tx.stop(stop)), { known: true, duplicate: false });
-  assert.deepEqual(await store.write(() => tx.stop(stop)), { known: true, duplicate: true });
-  assert.deepEqual(await store.write(() => tx.stop({ ...stop, meterStopWh: 11 })), { known: true, duplicate: false });
+  assert.deepEqual(await store.write(() => tx.stop(stop)), { known: true, duplicate: false, conflict: false });
+  assert.deepEqual(await store.write(() => tx.stop(stop)), { known: true, duplicate: true, conflict: false });
+  assert.deepEqual(await store.write(() => tx.stop({ ...stop, meterStopWh: 11 })), { known: true, duplicate: false, conflict: true });
   assert.deepEqual(tx.messages(id).map((m) => m.action), ['StartTransaction', 'StopTransaction', 'StopTransaction']);
   // Another charger naming this id is not matched to it.
-  assert.deepEqual(await store.write(() => tx.stop({ ...stop, chargerId: 'OTHER' })), { known: false, duplicate: false });
+  assert.deepEqual(await store.write(() => tx.stop({ ...stop, chargerId: 'OTHER' })), { known: false, duplicate: false, conflict: false });
   assert.equal(tx.get(id)!.meter_stop_wh, 10);
 });
 
