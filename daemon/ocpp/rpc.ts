@@ -31,11 +31,24 @@ export interface RpcOptions {
   maxPendingIncoming?: number;
 }
 
+export interface CallOptions {
+  /** How long to wait for the answer (default: the connection's callTimeoutMs). */
+  timeoutMs?: number;
+  /**
+   * Start the timer when the call is queued, not when it goes on the wire: the whole
+   * wait is bounded (a caller answering someone else within a deadline needs that).
+   * A call still queued at its deadline is dropped from the queue, never sent stale.
+   */
+  countFromQueue?: boolean;
+}
+
 interface OutgoingCall {
   id: string;
   action: string;
   payload: unknown;
   timeoutMs: number;
+  /** Running from enqueue (countFromQueue) or from the send. */
+  timer: NodeJS.Timeout | null;
   resolve: (v: any) => void;
   reject: (e: Error) => void;
 }
@@ -63,7 +76,7 @@ export class RpcConnection extends EventEmitter {
   readonly stats: RpcStats = { callsIn: 0, callsOut: 0, badFrames: 0, timeouts: 0, lateAnswers: 0 };
   private readonly handlers = new Map<string, CallHandler>();
   private readonly queue: OutgoingCall[] = [];
-  private inFlight: { call: OutgoingCall; timer: NodeJS.Timeout } | null = null;
+  private inFlight: OutgoingCall | null = null;
   private readonly incoming: IncomingCall[] = [];
   private handling = false;
   private consecutiveBad = 0;
@@ -107,7 +120,7 @@ export class RpcConnection extends EventEmitter {
   }
 
   /** Sends a CALL; resolves with the validated CALLRESULT payload. */
-  call<T = any>(action: string, payload: unknown, opts: { timeoutMs?: number } = {}): Promise<T> {
+  call<T = any>(action: string, payload: unknown, opts: CallOptions = {}): Promise<T> {
     const invalid = this.opts.protocol.validator.request(action, payload);
     if (invalid) return Promise.reject(invalid);
     if (!this.isOpen) return Promise.reject(new RpcClosedError(action, 'not connected'));
@@ -115,7 +128,9 @@ export class RpcConnection extends EventEmitter {
       return Promise.reject(new RpcError('GenericError', `${action}: call queue full (${this.maxQueuedCalls})`));
     }
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ id: randomUUID(), action, payload, timeoutMs: opts.timeoutMs ?? this.callTimeoutMs, resolve, reject });
+      const call: OutgoingCall = { id: randomUUID(), action, payload, timeoutMs: opts.timeoutMs ?? this.callTimeoutMs, timer: null, resolve, reject };
+      if (opts.countFromQueue) call.timer = setTimeout(() => this.expire(call), call.timeoutMs);
+      this.queue.push(call);
       this.pump();
     });
   }
@@ -137,22 +152,33 @@ export class RpcConnection extends EventEmitter {
   private pump(): void {
     if (this.inFlight || this.queue.length === 0 || !this.isOpen) return;
     const call = this.queue.shift()!;
-    const timer = setTimeout(() => {
-      if (this.inFlight?.call !== call) return;
-      this.inFlight = null;
-      this.stats.timeouts++;
-      call.reject(new RpcTimeoutError(call.action, call.timeoutMs));
-      this.pump();
-    }, call.timeoutMs);
-    this.inFlight = { call, timer };
+    // A countFromQueue call keeps the timer it got when queued: its deadline does not move.
+    call.timer ??= setTimeout(() => this.expire(call), call.timeoutMs);
+    this.inFlight = call;
     this.stats.callsOut++;
     this.send([CALL, call.id, call.action, call.payload]);
   }
 
+  /** A call's timer fired: on the wire, the line is free again; still queued, it is dropped unsent. */
+  private expire(call: OutgoingCall): void {
+    if (this.inFlight === call) {
+      this.inFlight = null;
+    } else {
+      const at = this.queue.indexOf(call);
+      if (at < 0) return;
+      this.queue.splice(at, 1);
+    }
+    call.timer = null;
+    this.stats.timeouts++;
+    call.reject(new RpcTimeoutError(call.action, call.timeoutMs));
+    this.pump();
+  }
+
   private settle(id: string): OutgoingCall | null {
-    if (!this.inFlight || this.inFlight.call.id !== id) return null;
-    const { call, timer } = this.inFlight;
-    clearTimeout(timer);
+    if (!this.inFlight || this.inFlight.id !== id) return null;
+    const call = this.inFlight;
+    if (call.timer) clearTimeout(call.timer);
+    call.timer = null;
     this.inFlight = null;
     setImmediate(() => this.pump());
     return call;
@@ -218,7 +244,11 @@ export class RpcConnection extends EventEmitter {
       return this.bad(id, new RpcError('ProtocolError', `duplicate message id ${id} while the first is still being handled`));
     }
     if (this.incoming.length >= this.maxPendingIncoming) {
-      return this.bad(id, new RpcError('ProtocolError', 'too many CALLs outstanding; send one at a time'));
+      // Well-formed, just early: a charger pipelining its backlog after a reconnect. Refuse
+      // this one (it may send it again) without counting it as garbage, and keep serving
+      // the queue; counting it closed the connection before the queued calls were answered.
+      this.opts.log.warn('CALL refused: too many outstanding', { action, id, limit: this.maxPendingIncoming });
+      return this.sendError(id, new RpcError('ProtocolError', `too many outstanding CALLs (${this.maxPendingIncoming}); send one at a time`));
     }
     this.incoming.push({ id, action, payload });
     if (!this.handling) void this.drainIncoming();
@@ -307,10 +337,12 @@ export class RpcConnection extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     if (this.pingTimer) clearInterval(this.pingTimer);
-    const pending = [...(this.inFlight ? [this.inFlight.call] : []), ...this.queue.splice(0)];
-    if (this.inFlight) clearTimeout(this.inFlight.timer);
+    const pending = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];
     this.inFlight = null;
-    for (const c of pending) c.reject(new RpcClosedError(c.action, reason || `code ${code}`));
+    for (const c of pending) {
+      if (c.timer) clearTimeout(c.timer);
+      c.reject(new RpcClosedError(c.action, reason || `code ${code}`));
+    }
     this.emit('close', code, reason);
   }
 }

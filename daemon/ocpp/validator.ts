@@ -51,6 +51,49 @@ export function describeViolation(action: string, e: ErrorObject): RpcError {
   return new RpcError(errorCodeFor(e.keyword), `${action}: ${where} ${msg}`, { path: e.instancePath, keyword: e.keyword });
 }
 
+/** Where a value sits in the payload; the path string is built only for a finding. */
+interface Place {
+  value: unknown;
+  key: string | number;
+  up: Place | null;
+}
+
+/** A JSON pointer (RFC 6901 escaping), so it reads like Ajv's instancePath. */
+function pointer(place: Place): string {
+  const tokens: string[] = [];
+  for (let p: Place | null = place; p?.up; p = p.up) {
+    tokens.push(typeof p.key === 'number' ? String(p.key) : p.key.replace(/~/g, '~0').replace(/\//g, '~1'));
+  }
+  return tokens.reverse().map((t) => `/${t}`).join('');
+}
+
+/**
+ * The JSON pointer of the first NaN or ±Infinity in value (document order), or null.
+ * JSON.parse turns an overflowing literal such as 1e400 into Infinity and Ajv's
+ * integer/number checks accept it, yet no OCPP field can hold it (JSON.stringify
+ * writes it as null). One pass over the value, with an explicit stack so a deeply
+ * nested frame cannot overflow the call stack.
+ */
+export function firstNonFinite(value: unknown): string | null {
+  const stack: Place[] = [{ value, key: '', up: null }];
+  while (stack.length > 0) {
+    const place = stack.pop()!;
+    const v = place.value;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return pointer(place);
+    } else if (typeof v === 'object' && v !== null) {
+      // Pushed in reverse so the first child is looked at first.
+      if (Array.isArray(v)) {
+        for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], key: i, up: place });
+      } else {
+        const keys = Object.keys(v);
+        for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: (v as Record<string, unknown>)[keys[i]], key: keys[i], up: place });
+      }
+    }
+  }
+  return null;
+}
+
 export class SchemaValidator {
   private readonly requests = new Map<string, ValidateFunction>();
   private readonly responses = new Map<string, ValidateFunction>();
@@ -87,8 +130,14 @@ export class SchemaValidator {
     return this.check(this.responses.get(action), action, payload);
   }
 
+  /** Both directions come through here: their CALLs and CALLRESULTs, and ours. */
   private check(fn: ValidateFunction | undefined, action: string, payload: unknown): RpcError | null {
     if (!fn) return new RpcError('NotImplemented', `unknown action ${action}`);
+    // Before the schema: -Infinity would otherwise be reported as "must be >= 0".
+    const nonFinite = firstNonFinite(payload);
+    if (nonFinite !== null) {
+      return new RpcError('PropertyConstraintViolation', `${action}: ${nonFinite === '' ? '(payload)' : nonFinite} must be a finite number`, { path: nonFinite, keyword: 'finite' });
+    }
     if (fn(payload)) return null;
     return describeViolation(action, fn.errors![0]);
   }

@@ -77,7 +77,12 @@ export function effective(info: IdTagInfo, now: number): IdTagInfo {
 }
 
 export interface CloudAuthorize {
-  /** Resolves with the cloud's answer, or rejects when offline / on timeout. */
+  /**
+   * Resolves with the cloud's answer, or rejects when offline / on timeout. timeoutMs
+   * bounds the whole wait from this call, time queued behind other cloud calls
+   * included (one CALL is outstanding at a time), and a request still queued at the
+   * deadline is never sent: the charger's wait is what upstream.authorizeTimeoutS promises.
+   */
   authorizeOnline(idTag: string, timeoutMs: number): Promise<IdTagInfo>;
   readonly online: boolean;
 }

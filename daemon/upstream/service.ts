@@ -169,8 +169,10 @@ export class UpstreamService extends EventEmitter {
     this.call(action, payload).catch((err) => this.log.debug('state message not delivered', { action, err: (err as Error).message }));
   }
 
+  /** timeoutMs bounds the whole wait, time queued behind other calls included: a charger is waiting. */
   async authorizeOnline(idTag: string, timeoutMs: number): Promise<IdTagInfo> {
-    const r = await this.call<{ idTagInfo: IdTagInfo }>('Authorize', { idTag }, timeoutMs);
+    if (!this.rpc || !this.rpc.isOpen) throw new Error('cloud link is down');
+    const r = await this.rpc.call<{ idTagInfo: IdTagInfo }>('Authorize', { idTag }, { timeoutMs, countFromQueue: true });
     return r.idTagInfo;
   }
 

@@ -17,13 +17,24 @@ async function setup(t: test.TestContext, overrides = {}): Promise<{ site: TestS
   return { site, bad, good };
 }
 
-function journalRows(site: TestSite): number {
+function count(site: TestSite, table: 'transaction_messages' | 'transactions'): number {
   const db = new Database(site.dbPath, { readonly: true });
   try {
-    return (db.prepare('SELECT count(*) AS n FROM transaction_messages').get() as { n: number }).n;
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   } finally {
     db.close();
   }
+}
+
+function journalRows(site: TestSite): number {
+  return count(site, 'transaction_messages');
+}
+
+/** Bounds a wait; the failure names what was awaited. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }
 
 // [what the charger sends, the CALLERROR code it gets back, the id it is answered with]
@@ -44,6 +55,9 @@ const CASES: Array<[string, string | unknown[], string, string]> = [
   ['a string too long', [2, 'm9', 'Authorize', { idTag: 'X'.repeat(21) }], 'PropertyConstraintViolation', 'm9'],
   ['a bad date-time', [2, 'm10', 'StartTransaction', { connectorId: 1, idTag: 'T', meterStart: 0, timestamp: 'yesterday' }], 'PropertyConstraintViolation', 'm10'],
   ['an unexpected property', [2, 'm11', 'Heartbeat', { extra: 1 }], 'FormationViolation', 'm11'],
+  // 1e400 is valid JSON and parses to Infinity, which no OCPP integer or decimal can be.
+  ['a number that overflows to Infinity', `[2,"m13","StartTransaction",{"connectorId":1e400,"idTag":"T","meterStart":0,"timestamp":"${T0}"}]`, 'PropertyConstraintViolation', 'm13'],
+  ['a number that overflows to -Infinity', `[2,"m14","StopTransaction",{"transactionId":1,"meterStop":-1e400,"timestamp":"${T0}"}]`, 'PropertyConstraintViolation', 'm14'],
   ['a nested violation', [2, 'm12', 'MeterValues', { connectorId: 1, transactionId: 1, meterValue: [{ timestamp: T0, sampledValue: [{ value: '1', unit: 'parsecs' }] }] }], 'PropertyConstraintViolation', 'm12'],
 ];
 
@@ -103,4 +117,43 @@ test('binary frames are refused', async (t) => {
   bad.ws.send(Buffer.from([1, 2, 3]), { binary: true });
   const reply = await bad.next();
   assert.deepEqual(reply.slice(0, 3), [4, '-1', 'FormationViolation']);
+});
+
+test('NaN/±Infinity in a transaction message: CALLERROR naming the path, nothing stored', async (t) => {
+  const { site, bad } = await setup(t);
+  const frames: Array<[string, string, string]> = [
+    ['i1', `[2,"i1","StartTransaction",{"connectorId":1e400,"idTag":"T","meterStart":0,"timestamp":"${T0}"}]`, 'StartTransaction: /connectorId must be a finite number'],
+    ['i2', `[2,"i2","StartTransaction",{"connectorId":1,"idTag":"T","meterStart":1e999,"timestamp":"${T0}"}]`, 'StartTransaction: /meterStart must be a finite number'],
+    ['i3', `[2,"i3","MeterValues",{"connectorId":1,"transactionId":-1e400,"meterValue":[{"timestamp":"${T0}","sampledValue":[{"value":"1"}]}]}]`, 'MeterValues: /transactionId must be a finite number'],
+    ['i4', `[2,"i4","StopTransaction",{"transactionId":1e400,"meterStop":0,"timestamp":"${T0}"}]`, 'StopTransaction: /transactionId must be a finite number'],
+  ];
+  for (const [id, frame, message] of frames) {
+    bad.send(frame);
+    const reply = await within(bad.next(), 5000, `the answer to ${frame}`);
+    assert.deepEqual(reply.slice(0, 4), [4, id, 'PropertyConstraintViolation', message]);
+  }
+  assert.equal(count(site, 'transactions'), 0);
+  assert.equal(journalRows(site), 0);
+});
+
+test('30 pipelined CALLs: 20 answered, the 10 beyond the queue refused, the connection stays open', async (t) => {
+  const { bad } = await setup(t);
+  // One synchronous burst: all 30 frames are in the server's socket buffer before it reads any.
+  for (let i = 0; i < 30; i++) {
+    bad.send([2, `p${i}`, 'StatusNotification', { connectorId: 1 + (i % 2), status: 'Available', errorCode: 'NoError', timestamp: T0 }]);
+  }
+  const replies = new Map<string, any[]>();
+  while (replies.size < 30) {
+    const f = await within(bad.next(), 5000, `answer ${replies.size + 1} of 30 (got ${[...replies.keys()].join(',')})`);
+    assert.equal(replies.has(f[1]), false, `${f[1]} answered twice`);
+    replies.set(f[1], f);
+  }
+  const results = [...replies.values()].filter((f) => f[0] === 3).map((f) => f[1]);
+  const errors = [...replies.values()].filter((f) => f[0] === 4);
+  assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => `p${i}`));
+  assert.deepEqual(errors.map((f) => [f[1], f[2]]).sort(), Array.from({ length: 10 }, (_, i) => [`p${20 + i}`, 'ProtocolError']).sort());
+  assert.match(errors[0][3], /too many outstanding CALLs/);
+  // Still open and served.
+  assert.equal((await within(bad.call('Heartbeat', {}), 5000, 'a Heartbeat after the burst'))[0], 3);
+  assert.equal(bad.ws.readyState, bad.ws.OPEN);
 });

@@ -15,6 +15,9 @@ import {
   type StopTransactionRequest,
   type V16Action,
 } from '../../daemon/ocpp/v16/types.js';
+import { getProtocol } from '../../daemon/ocpp/protocols.js';
+import { firstNonFinite } from '../../daemon/ocpp/validator.js';
+import type { RpcError } from '../../daemon/ocpp/errors.js';
 
 // ajv-draft-04 and ajv-formats are CommonJS (module.exports = fn, with
 // exports.default = fn). Under NodeNext the default import is module.exports,
@@ -374,4 +377,56 @@ test('strings over maxLength are rejected', () => {
   assertInvalid('BootNotification', { ...bootReq, firmwareVersion: 'F'.repeat(51) }, 'maxLength');
   assertInvalid('ChangeConfiguration', { key: 'K', value: 'v'.repeat(501) }, 'maxLength');
   assertInvalid('DataTransfer', { vendorId: 'v'.repeat(256) }, 'maxLength');
+});
+
+// --- numbers JSON cannot carry (issue 8 item 12) ---
+// `1e400` is valid JSON that parses to Infinity, and Ajv's integer/number checks accept
+// ±Infinity (and NaN on our own outgoing side): the site's validator must not.
+
+test('firstNonFinite finds the first NaN/±Infinity as a JSON pointer, in document order', () => {
+  let deep: unknown = Infinity;
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  const cases: Array<[string, unknown, string | null]> = [
+    ['empty object', {}, null],
+    ['finite numbers, strings, null, booleans', { a: 1, b: [1.5, -2, 0, -0, 1e308], c: 'Infinity', d: null, e: true }, null],
+    ['a top-level field', { connectorId: Infinity }, '/connectorId'],
+    ['minus infinity after a finite field', { a: 1, b: -Infinity }, '/b'],
+    ['NaN in an array of objects, before a later Infinity', { a: [{ x: 1 }, { x: NaN }], b: Infinity }, '/a/1/x'],
+    ['keys escaped as in Ajv instance paths', { 'a/b': { '~': NaN } }, '/a~1b/~0'],
+    ['the payload itself', NaN, ''],
+    ['nesting far deeper than the call stack', deep, '/0'.repeat(100_000)],
+  ];
+  for (const [what, value, path] of cases) assert.equal(firstNonFinite(value), path, what);
+});
+
+test('NaN and ±Infinity are PropertyConstraintViolations in requests and responses, naming the path', () => {
+  const v = getProtocol('ocpp1.6')!.validator;
+  const T = '2024-05-01T12:00:00Z';
+  const cases: Array<[string, 'request' | 'response', string, unknown, string]> = [
+    ['Start with connectorId 1e400 as parsed from the wire', 'request', 'StartTransaction',
+      JSON.parse(`{"connectorId":1e400,"idTag":"T","meterStart":0,"timestamp":"${T}"}`), '/connectorId'],
+    ['Start with connectorId -1e400', 'request', 'StartTransaction',
+      JSON.parse(`{"connectorId":-1e400,"idTag":"T","meterStart":0,"timestamp":"${T}"}`), '/connectorId'],
+    ['Stop with meterStop NaN', 'request', 'StopTransaction', { ...stopTxReq, meterStop: NaN }, '/meterStop'],
+    ['MeterValues with transactionId Infinity', 'request', 'MeterValues', { ...meterValuesReq, transactionId: Infinity }, '/transactionId'],
+    ['our SetChargingProfile with a NaN limit', 'request', 'SetChargingProfile', {
+      ...setProfileReq,
+      csChargingProfiles: {
+        ...setProfileReq.csChargingProfiles,
+        chargingSchedule: { ...setProfileReq.csChargingProfiles.chargingSchedule, chargingSchedulePeriod: [{ startPeriod: 0, limit: NaN }] },
+      },
+    }, '/csChargingProfiles/chargingSchedule/chargingSchedulePeriod/0/limit'],
+    ['a Start answer with transactionId Infinity', 'response', 'StartTransaction', { idTagInfo: { status: 'Accepted' }, transactionId: Infinity }, '/transactionId'],
+    ['a Boot answer with interval 1e400', 'response', 'BootNotification', JSON.parse(`{"status":"Accepted","currentTime":"${T}","interval":1e400}`), '/interval'],
+  ];
+  for (const [what, dir, action, payload, path] of cases) {
+    const err = v[dir](action, payload) as RpcError | null;
+    assert.ok(err, `${what}: accepted`);
+    assert.equal(err.code, 'PropertyConstraintViolation', `${what}: ${err.message}`);
+    assert.equal(err.message, `${action}: ${path} must be a finite number`, what);
+    assert.equal(err.details.path, path, what);
+  }
+  // The same payloads with finite numbers still pass.
+  assert.equal(v.request('StartTransaction', { connectorId: 1, idTag: 'T', meterStart: 0, timestamp: T }), null);
+  assert.equal(v.response('StartTransaction', { idTagInfo: { status: 'Accepted' }, transactionId: 7 }), null);
 });

@@ -132,3 +132,76 @@ test('a handler error becomes an InternalError CALLERROR; a handler RpcError kee
   client.send(JSON.stringify([2, 'h2', 'Heartbeat', {}]));
   assert.deepEqual((await next()).slice(0, 3), [4, 'h2', 'InternalError']);
 });
+
+/** Bounds a wait in a test; the failure names what was awaited. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+test('NaN/±Infinity: an incoming CALL is refused naming the path, a CALLRESULT rejects the call, ours is never sent', async (t) => {
+  const { rpc, client, next } = await pair(t);
+  let handled = 0;
+  rpc.handle('StartTransaction', () => (handled++, { idTagInfo: { status: 'Accepted' }, transactionId: 1 }));
+  // 1e400 is valid JSON; JSON.parse turns it into Infinity.
+  client.send('[2,"s1","StartTransaction",{"connectorId":1e400,"idTag":"T","meterStart":0,"timestamp":"2026-11-21T10:00:00Z"}]');
+  const refused = await within(next(), 2000, 'the CALLERROR for connectorId 1e400');
+  assert.deepEqual(refused.slice(0, 4), [4, 's1', 'PropertyConstraintViolation', 'StartTransaction: /connectorId must be a finite number']);
+  assert.equal(handled, 0);
+  // The peer's CALLRESULT carrying an overflowing number rejects our call.
+  const p = rpc.call('GetLocalListVersion', {});
+  const f = await within(next(), 2000, 'our GetLocalListVersion on the wire');
+  client.send(`[3,"${f[1]}",{"listVersion":-1e400}]`);
+  await assert.rejects(p, (err: RpcError) => err.code === 'PropertyConstraintViolation' && /\/listVersion must be a finite number/.test(err.message));
+  // Our own CALL with NaN is refused before it reaches the wire: the next frame is the valid one.
+  await assert.rejects(rpc.call('ReserveNow', { connectorId: NaN, expiryDate: '2026-11-21T10:00:00Z', idTag: 'T', reservationId: 1 }),
+    (err: RpcError) => err.code === 'PropertyConstraintViolation' && /\/connectorId must be a finite number/.test(err.message));
+  const ok = rpc.call('ClearCache', {});
+  const g = await within(next(), 2000, 'the ClearCache after the refused ReserveNow');
+  assert.equal(g[2], 'ClearCache');
+  client.send(JSON.stringify([3, g[1], { status: 'Accepted' }]));
+  assert.deepEqual(await ok, { status: 'Accepted' });
+});
+
+test('pipelined CALLs beyond the pending limit are refused without counting as bad frames; the queue is served', async (t) => {
+  const { rpc, client, next } = await pair(t);
+  // Every CALL waits until released, so the queue is full however the frames arrive.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  rpc.handle('Heartbeat', async () => (await gate, { currentTime: '2026-11-21T10:00:00.000Z' }));
+  for (let i = 0; i < 30; i++) client.send(JSON.stringify([2, `h${i}`, 'Heartbeat', {}]));
+  const refused: any[][] = [];
+  for (let i = 0; i < 10; i++) refused.push(await within(next(), 2000, `refusal ${i + 1} of 10`));
+  assert.deepEqual(refused.map((f) => [f[0], f[1], f[2]]), Array.from({ length: 10 }, (_, i) => [4, `h${20 + i}`, 'ProtocolError']));
+  assert.match(refused[0][3], /too many outstanding CALLs/);
+  release();
+  const answered: any[][] = [];
+  for (let i = 0; i < 20; i++) answered.push(await within(next(), 2000, `answer ${i + 1} of 20`));
+  assert.deepEqual(answered.map((f) => [f[0], f[1]]), Array.from({ length: 20 }, (_, i) => [3, `h${i}`]));
+  assert.equal(rpc.isOpen, true);
+  assert.equal(rpc.stats.badFrames, 0);
+});
+
+test('a call whose deadline counts from the queue times out there at its own deadline and is never sent', async (t) => {
+  const { rpc, client, next } = await pair(t, { callTimeoutMs: 5000 });
+  const slow = rpc.call('GetConfiguration', {});
+  slow.catch(() => {}); // awaited below; if the test fails first, the close at teardown rejects it
+  const first = await within(next(), 2000, 'the slow GetConfiguration on the wire');
+  const queued = rpc.call('Authorize', { idTag: 'T' }, { timeoutMs: 50, countFromQueue: true });
+  // It rejects while the slow call still holds the line (the slow one's own timeout is 5 s).
+  await within(assert.rejects(queued, RpcTimeoutError), 1000, 'the queued Authorize to time out at its 50 ms deadline');
+  assert.equal(rpc.stats.timeouts, 1);
+  client.send(JSON.stringify([3, first[1], { configurationKey: [] }]));
+  assert.deepEqual(await slow, { configurationKey: [] });
+  // What goes out next is a later call, not the stale Authorize.
+  const later = rpc.call('ClearCache', {});
+  const second = await within(next(), 2000, 'the call after the slow one');
+  assert.equal(second[2], 'ClearCache');
+  client.send(JSON.stringify([3, second[1], { status: 'Accepted' }]));
+  assert.deepEqual(await later, { status: 'Accepted' });
+  // Sent at once, such a call still times out on the wire within its deadline.
+  const onWire = rpc.call('Authorize', { idTag: 'T' }, { timeoutMs: 50, countFromQueue: true });
+  assert.equal((await within(next(), 2000, 'the Authorize on the wire'))[2], 'Authorize');
+  await within(assert.rejects(onWire, RpcTimeoutError), 1000, 'the Authorize on the wire to time out');
+});
