@@ -8,7 +8,8 @@ export type BalancerEventType =
   | 'meter-lost' // no good sample for staleAfterMs: fallback budget
   | 'meter-restored' // a good sample again: back to normal
   | 'profile-rejected' // a charger refused a form of the dynamic limit; the next is tried
-  | 'fallback-rejected' // a charger refused the dead man's switch profile in every unit
+  | 'fallback-rejected' // a charger refused the dead man's switch profile in every unit: its dynamic limit gets no end
+  | 'fallback-unavailable' // no stack level free below the dynamic limit: no switch, the dynamic limit gets no end
   | 'charger-unbalanceable'; // a charger refused every form: counted at its full max
 
 export interface BalancerEvent {

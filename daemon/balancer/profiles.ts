@@ -4,7 +4,9 @@
 //   with no end, carrying the charger's share of the fallback budget;
 // - the dynamic limit: on a higher stack level, valid for a few control periods
 //   only, so that when the site controller dies the charger drops back to the
-//   fallback by itself once the validity ends.
+//   fallback by itself once the validity ends. Where there is no fallback to drop
+//   back to (no free stack level below, or the charger refused it), the dynamic
+//   limit has no end: the last limit sent stays in force rather than none at all.
 // Not every charger accepts every form, hence the ladder of forms to try.
 import type { ChargingProfile, SetChargingProfileRequest } from '../ocpp/v16/types.js';
 
@@ -83,15 +85,32 @@ const floorToSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
 
 export interface FallbackProfileArgs {
   unit: RateUnit;
+  /** The charger's share of the fallback budget, A per phase. */
   limitA: number;
-  /** Phases the W limit is computed for (the charger's). */
-  phases: 1 | 2 | 3;
   nominalVoltageV: number;
   stackLevel: number;
   now: number;
 }
 
-/** The dead man's switch: TxDefaultProfile on connector 0, no end. */
+/**
+ * The dead man's switch: TxDefaultProfile on connector 0, no end.
+ *
+ * In W it is sized for ONE phase (share × V) and says numberPhases 1, because it must
+ * hold when nobody watches, whatever car is plugged in, and chargers turn a W limit
+ * into current in different ways:
+ * - by the car's real phase count: a 1-phase car gets share × V / V = share, a 3-phase
+ *   car share / 3 per phase;
+ * - by the period's numberPhases: share × V / (V × 1) = share on each phase used;
+ * - a charger that switches phases may take numberPhases 1 as "charge on one phase":
+ *   share on that phase.
+ * Each way the current on any phase stays ≤ the share, and the shares are what
+ * fallbackShares() fitted into the budget on every grid phase. Sized for 3 phases
+ * instead (share × V × 3, numberPhases 3), the first way gives a 1-phase car 3 × its
+ * share on one phase: 8 A became 24 A. The price is that a 3-phase car on a charger
+ * of the first kind gets a third of its share while the controller is gone; amperes
+ * (tried first) have no such loss. Like every W limit here it is computed at nominal
+ * voltage; a grid running low lets proportionally more current through.
+ */
 export function fallbackProfile(a: FallbackProfileArgs): SetChargingProfileRequest {
   return {
     connectorId: 0,
@@ -103,36 +122,45 @@ export function fallbackProfile(a: FallbackProfileArgs): SetChargingProfileReque
       chargingSchedule: {
         startSchedule: iso(floorToSecond(a.now)),
         chargingRateUnit: a.unit,
-        chargingSchedulePeriod: [period(a.limitA, a.unit, a.phases, a.nominalVoltageV)],
+        chargingSchedulePeriod: [period(a.limitA, a.unit, 1, a.nominalVoltageV)],
       },
     },
   };
 }
 
 export interface DynamicProfileArgs extends FallbackProfileArgs {
+  /** Phases the car draws on: the W limit is computed for them (the balancer watches the result). */
+  phases: 1 | 2 | 3;
   form: ProfileForm;
   /** The connector the limit is for; ignored by the 'charger' form, which goes on connector 0. */
   connectorId: number;
   /** Required by the 'transaction' form. */
   transactionId?: number | null;
-  /** How long the limit holds without a refresh, s (whole seconds, ≥ 1). */
-  validityS: number;
+  /**
+   * How long the limit holds without a refresh, s (whole seconds, ≥ 1); null: no end,
+   * for a charger without a dead man's switch, where an expired limit would leave none.
+   */
+  validityS: number | null;
 }
 
-/** The dynamic limit: valid for at least validityS from now, then the fallback takes over. */
+/** The dynamic limit: valid for at least validityS from now (then the fallback takes over), or without an end. */
 export function dynamicProfile(a: DynamicProfileArgs): SetChargingProfileRequest {
   const start = floorToSecond(a.now);
-  // The start is floored to the second, so the end is rounded up: the window from now is never shorter.
-  const end = Math.ceil((a.now + Math.max(1, a.validityS) * 1000) / 1000) * 1000;
-  const validityS = (end - start) / 1000;
-  const schedule = {
-    // Both an end of validity and a schedule duration: chargers differ in which one they honour.
-    duration: validityS,
+  const schedule: ChargingProfile['chargingSchedule'] = {
     startSchedule: iso(start),
     chargingRateUnit: a.unit,
     chargingSchedulePeriod: [period(a.limitA, a.unit, a.phases, a.nominalVoltageV)],
   };
-  const base = { stackLevel: a.stackLevel, chargingProfileKind: 'Absolute' as const, validTo: iso(end), chargingSchedule: schedule };
+  const base: Pick<ChargingProfile, 'stackLevel' | 'chargingProfileKind' | 'validTo' | 'chargingSchedule'> = {
+    stackLevel: a.stackLevel, chargingProfileKind: 'Absolute', chargingSchedule: schedule,
+  };
+  if (a.validityS !== null) {
+    // The start is floored to the second, so the end is rounded up: the window from now is never shorter.
+    const end = Math.ceil((a.now + Math.max(1, a.validityS) * 1000) / 1000) * 1000;
+    // Both an end of validity and a schedule duration: chargers differ in which one they honour.
+    schedule.duration = (end - start) / 1000;
+    base.validTo = iso(end);
+  }
   let profile: ChargingProfile;
   let connectorId = a.connectorId;
   switch (a.form) {

@@ -47,6 +47,8 @@ interface Slot {
   decided: LimitHistory | null;
   acceptedA: number | null;
   acceptedAt: number;
+  /** When the accepted profile lapses on the charger, ms; Infinity for one without an end. */
+  acceptedUntil: number;
   /** Limits accepted before the current one, until the car has surely followed the change. */
   recent: Array<{ limitA: number; until: number }>;
   inFlightA: number | null;
@@ -55,6 +57,11 @@ interface Slot {
 
 type Outcome = 'accepted' | 'rejected' | 'failed';
 type Desired = Pick<ConnectorWant, 'wantA' | 'transactionId' | 'phases' | 'holdIncrease' | 'charging'>;
+
+/** What a charger without a dead man's switch does when the controller dies; said in its event. */
+const NO_FALLBACK =
+  'its dynamic limit is sent without an end, so if the site controller dies the last limit sent stays in force ' +
+  '(a TxProfile only until its transaction ends) instead of a fallback share';
 
 export class ChargerProfiles {
   step = 0;
@@ -65,6 +72,7 @@ export class ChargerProfiles {
   private wants = new Map<number, ConnectorWant>();
   private busy = false;
   private closed = false;
+  private reportedNoSwitch = false;
 
   constructor(readonly opts: ChargerProfilesOptions, private readonly deps: SenderDeps) {}
 
@@ -76,6 +84,22 @@ export class ChargerProfiles {
     return { limitA: this.fallback.wantA, installed: this.fallback.acceptedA !== null && this.fallback.acceptedA === this.fallback.wantA };
   }
 
+  /**
+   * Whether the dynamic limit may carry an end of validity: only while a dead man's switch
+   * can be below it to fall back to. Without one, a limit that lapses leaves the charger
+   * with no profile at all (its maximum) once the controller is gone, so the limit is sent
+   * without an end and the last one stays in force. While the switch is still being sent,
+   * the limit is time-limited: that is the normal case, and a refusal re-sends it.
+   */
+  private get timeLimited(): boolean {
+    return this.opts.stack.deadMansSwitch && !this.fallback.failed;
+  }
+
+  /** A time-limited profile on a charger that has no fallback under it any more: to be replaced. */
+  private lapsesWithoutFallback(slot: Slot): boolean {
+    return !this.timeLimited && slot.acceptedA !== null && slot.acceptedUntil !== Infinity && slot.inFlightA === null;
+  }
+
   /** Stops sending (the charger went away); a call in flight is left to settle. */
   close(): void {
     this.closed = true;
@@ -85,6 +109,14 @@ export class ChargerProfiles {
   update(wants: Map<number, ConnectorWant>, fallbackA: number): void {
     const now = this.deps.now();
     this.wants = wants;
+    if (!this.opts.stack.deadMansSwitch && !this.reportedNoSwitch && this.form) {
+      this.reportedNoSwitch = true;
+      const { dynamic } = this.opts.stack;
+      this.deps.event({
+        type: 'fallback-unavailable', chargerId: this.opts.chargerId,
+        detail: `charger ${this.opts.chargerId}: no stack level below ${dynamic} for a dead man's switch (ChargeProfileMaxStackLevel); ${NO_FALLBACK}`,
+      });
+    }
     if (this.opts.stack.deadMansSwitch && fallbackA !== this.fallback.wantA) {
       this.fallback.wantA = fallbackA;
       this.fallback.dirty = !this.fallback.failed;
@@ -97,7 +129,7 @@ export class ChargerProfiles {
         let slot = this.slots.get(id);
         if (!slot || slot.transactionId !== d.transactionId) {
           // A new session needs its own TxProfile; its decisions start afresh.
-          slot = { transactionId: d.transactionId, phases: d.phases, decided: null, acceptedA: null, acceptedAt: 0, recent: [], inFlightA: null, dirty: false };
+          slot = { transactionId: d.transactionId, phases: d.phases, decided: null, acceptedA: null, acceptedAt: 0, acceptedUntil: Infinity, recent: [], inFlightA: null, dirty: false };
           this.slots.set(id, slot);
         }
         if (slot.phases !== d.phases) (slot.phases = d.phases), (slot.dirty = true);
@@ -106,9 +138,12 @@ export class ChargerProfiles {
         if (slot.decided === null || next.limitA !== slot.decided.limitA) {
           slot.decided = { limitA: next.limitA, changedAt: now };
           slot.dirty = true;
-        } else if (d.charging && slot.acceptedA !== null && slot.inFlightA === null && refreshDue(slot.acceptedAt, this.opts.validityS, now)) {
+        } else if (this.lapsesWithoutFallback(slot)) {
+          slot.dirty = true;
+        } else if (d.charging && slot.acceptedUntil !== Infinity && slot.inFlightA === null && refreshDue(slot.acceptedAt, this.opts.validityS, now)) {
           // Only where a car is: an idle connector's 0 A may lapse to the dead man's switch
           // share, which is safe for every connector at once. That keeps an idle site quiet.
+          // A limit without an end needs no refresh.
           slot.dirty = true;
         }
       }
@@ -128,7 +163,7 @@ export class ChargerProfiles {
     const now = this.deps.now();
     const values: number[] = [];
     if (slot.acceptedA !== null) {
-      const expired = now - slot.acceptedAt >= this.opts.validityS * 1000;
+      const expired = now >= slot.acceptedUntil;
       values.push(expired && this.fallback.acceptedA !== null ? this.fallback.acceptedA : slot.acceptedA);
     }
     slot.recent = slot.recent.filter((r) => r.until > now);
@@ -203,9 +238,10 @@ export class ChargerProfiles {
     const limitA = slot.decided!.limitA;
     const step = this.step;
     const now = this.deps.now();
+    const validityS = this.timeLimited ? this.opts.validityS : null;
     const req = dynamicProfile({
       form: form.form, unit: form.unit, connectorId, transactionId: slot.transactionId, limitA, phases: slot.phases,
-      nominalVoltageV: this.opts.nominalVoltageV, stackLevel: this.opts.stack.dynamic, validityS: this.opts.validityS, now,
+      nominalVoltageV: this.opts.nominalVoltageV, stackLevel: this.opts.stack.dynamic, validityS, now,
     });
     slot.dirty = false;
     slot.inFlightA = limitA;
@@ -217,6 +253,7 @@ export class ChargerProfiles {
           if (slot.acceptedA !== null && slot.acceptedA !== limitA) slot.recent.push({ limitA: slot.acceptedA, until: this.deps.now() + this.opts.carReactionMs });
           slot.acceptedA = limitA;
           slot.acceptedAt = now;
+          slot.acceptedUntil = validityS === null ? Infinity : now + validityS * 1000;
         }
         else if (outcome === 'failed') slot.dirty = true;
         else if (step === this.step) this.nextForm(connectorId, form, why);
@@ -229,10 +266,8 @@ export class ChargerProfiles {
     const limitA = f.wantA ?? 0;
     const unit = this.opts.fallbackUnits[f.unit]!;
     f.dirty = false;
-    const req = fallbackProfile({
-      unit, limitA, phases: this.opts.chargerPhases, nominalVoltageV: this.opts.nominalVoltageV,
-      stackLevel: this.opts.stack.fallback, now: this.deps.now(),
-    });
+    // No phase count: fallbackProfile sizes a W switch for one phase, whatever the charger or car.
+    const req = fallbackProfile({ unit, limitA, nominalVoltageV: this.opts.nominalVoltageV, stackLevel: this.opts.stack.fallback, now: this.deps.now() });
     return {
       req,
       settle: (outcome, why) => {
@@ -241,7 +276,9 @@ export class ChargerProfiles {
         else if (++f.unit < this.opts.fallbackUnits.length) f.dirty = true;
         else {
           f.failed = true;
-          this.deps.event({ type: 'fallback-rejected', chargerId: this.opts.chargerId, detail: why });
+          // What was sent time-limited would lapse to nothing: re-send it without an end (pump follows).
+          for (const slot of this.slots.values()) if (this.lapsesWithoutFallback(slot)) slot.dirty = true;
+          this.deps.event({ type: 'fallback-rejected', chargerId: this.opts.chargerId, detail: `charger ${this.opts.chargerId} refused the dead man's switch (${why}); ${NO_FALLBACK}` });
         }
       },
     };

@@ -124,6 +124,7 @@ const KNOWN_CODES: Record<string, 'alarm' | 'cleared'> = {
   'meter-restored': 'cleared',
   'profile-rejected': 'alarm',
   'fallback-rejected': 'alarm',
+  'fallback-unavailable': 'alarm',
   'charger-unbalanceable': 'alarm',
 };
 

@@ -64,7 +64,7 @@ test("'charger' form goes on connector 0; 'transaction' form is a TxProfile with
 });
 
 test('dead man\'s switch: TxDefaultProfile on connector 0, low stack, no end of validity', () => {
-  const req = valid(fallbackProfile({ unit: 'A', limitA: 8.25, phases: 3, nominalVoltageV: 230, stackLevel: 0, now: NOW }));
+  const req = valid(fallbackProfile({ unit: 'A', limitA: 8.25, nominalVoltageV: 230, stackLevel: 0, now: NOW }));
   assert.equal(req.connectorId, 0);
   const p = req.csChargingProfiles;
   assert.equal(p.chargingProfilePurpose, 'TxDefaultProfile');
@@ -73,9 +73,9 @@ test('dead man\'s switch: TxDefaultProfile on connector 0, low stack, no end of 
   assert.equal(p.validTo, undefined);
   assert.equal(p.chargingSchedule.duration, undefined);
   assert.deepEqual(p.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 8.2 }]);
-  const w = valid(fallbackProfile({ unit: 'W', limitA: 6, phases: 1, nominalVoltageV: 230, stackLevel: 0, now: NOW }));
+  const w = valid(fallbackProfile({ unit: 'W', limitA: 6, nominalVoltageV: 230, stackLevel: 0, now: NOW }));
   assert.deepEqual(w.csChargingProfiles.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 1380, numberPhases: 1 }]);
-  const paused = valid(fallbackProfile({ unit: 'A', limitA: 0, phases: 3, nominalVoltageV: 230, stackLevel: 0, now: NOW }));
+  const paused = valid(fallbackProfile({ unit: 'A', limitA: 0, nominalVoltageV: 230, stackLevel: 0, now: NOW }));
   assert.equal(paused.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!.limit, 0);
 });
 
@@ -111,4 +111,49 @@ test('the ladder: connector, connector 0, TxProfile, each in every acceptable un
 test('refresh at half the validity, so one lost send still leaves time', () => {
   assert.equal(refreshDue(NOW, 6, NOW + 2999), false);
   assert.equal(refreshDue(NOW, 6, NOW + 3000), true);
+});
+
+// Item 7 of issue 8. A W limit turns into current at the charger, and chargers differ in how:
+// by the car's real phase count, by the period's numberPhases, or by 3 when it says none. The
+// dead man's switch holds when nobody watches, so it must stay within its share on every phase
+// whichever way the charger divides and whatever car is plugged in.
+test('dead man\'s switch in watts is one-phase-safe: a 1-phase car draws at most the share', () => {
+  const V = 230;
+  for (const share of [6, 8, 10.5, 16, 32]) {
+    const req = valid(fallbackProfile({ unit: 'W', limitA: share, nominalVoltageV: V, stackLevel: 0, now: NOW }));
+    const period = req.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!;
+    // The car's draw per phase under each reading of a W limit: its real phases (1, 2 or 3),
+    // the period's numberPhases, or 3 when the period gives none.
+    const readings = [1, 2, 3, period.numberPhases ?? 3];
+    for (const phases of readings) assert.ok(period.limit / (V * phases) <= share + 1e-9, `${share} A share: ${period.limit} W over ${phases} phase(s)`);
+    assert.ok(period.limit / V > share - 0.01, `${share} A share: no more than rounding lost (${period.limit} W)`);
+    // numberPhases must not claim 3: a charger that divides by it would give a 1-phase car 3 × share.
+    assert.notEqual(period.numberPhases, 3);
+  }
+  // Four W-only chargers each with an 8 A share of a 32 A budget, every car on L1 with one phase.
+  const w = fallbackProfile({ unit: 'W', limitA: 8, nominalVoltageV: V, stackLevel: 0, now: NOW }).csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!;
+  assert.ok((4 * w.limit) / V <= 32, `${4 * w.limit} W on one phase`);
+  // Amperes are per phase already: unchanged.
+  const a = fallbackProfile({ unit: 'A', limitA: 8, nominalVoltageV: V, stackLevel: 0, now: NOW }).csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!;
+  assert.deepEqual(a, { startPeriod: 0, limit: 8 });
+});
+
+// Item 8 of issue 8: with no stack level free below it, the dynamic limit is the only protection.
+test('dynamic limit without an end (validityS null): no validTo and no duration, schema-valid', () => {
+  for (const form of ['connector', 'charger', 'transaction'] as const) {
+    const req = valid(dynamicProfile({ ...base, form, connectorId: 1, transactionId: 9, validityS: null }));
+    assert.equal(req.csChargingProfiles.validTo, undefined, form);
+    assert.equal(req.csChargingProfiles.chargingSchedule.duration, undefined, form);
+    assert.deepEqual(req.csChargingProfiles.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 16 }]);
+  }
+});
+
+test('stack levels: no dead man\'s switch whenever no level is free below the dynamic one', () => {
+  const table: Array<[{ fallback: number; dynamic: number }, number | null, { fallback: number; dynamic: number; deadMansSwitch: boolean }]> = [
+    [{ fallback: 0, dynamic: 1 }, 0, { fallback: 0, dynamic: 0, deadMansSwitch: false }],
+    [{ fallback: 0, dynamic: 1 }, -1, { fallback: 0, dynamic: 0, deadMansSwitch: false }],
+    [{ fallback: 0, dynamic: 0 }, 10, { fallback: 0, dynamic: 0, deadMansSwitch: false }],
+    [{ fallback: 0, dynamic: 1 }, 1, { fallback: 0, dynamic: 1, deadMansSwitch: true }],
+  ];
+  for (const [wanted, max, out] of table) assert.deepEqual(stackLevels(wanted, max), out, `${JSON.stringify(wanted)} max ${max}`);
 });

@@ -3,7 +3,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { ChargerProfiles, type ConnectorWant } from '../../daemon/balancer/sender.js';
-import { profileLadder, stackLevels, unitsFor } from '../../daemon/balancer/profiles.js';
+import { PROFILE_ID, profileLadder, stackLevels, unitsFor } from '../../daemon/balancer/profiles.js';
+import { getProtocol } from '../../daemon/ocpp/protocols.js';
 import type { BalancerEvent } from '../../daemon/balancer/events.js';
 import { RpcError } from '../../daemon/ocpp/errors.js';
 import { ChargerOfflineError } from '../../daemon/local/registry.js';
@@ -18,7 +19,7 @@ interface Call {
 }
 
 /** A ChargerProfiles against a fake charger; calls stay pending until settled (or auto-settle). */
-function rig(opts: { answer?: Answer; auto?: boolean; rateUnits?: Array<'Current' | 'Power'> } = {}) {
+function rig(opts: { answer?: Answer; auto?: boolean; rateUnits?: Array<'Current' | 'Power'>; maxStackLevel?: number | null } = {}) {
   const clock = { t: Date.parse('2026-03-01T12:00:00Z') };
   const calls: Call[] = [];
   const events: Array<Omit<BalancerEvent, 'ts'>> = [];
@@ -28,7 +29,7 @@ function rig(opts: { answer?: Answer; auto?: boolean; rateUnits?: Array<'Current
   const ctl = new ChargerProfiles(
     {
       chargerId: 'CP', ladder: profileLadder(opts.rateUnits), fallbackUnits: unitsFor(opts.rateUnits),
-      stack: stackLevels({ fallback: 0, dynamic: 1 }, 10), chargerPhases: 3, nominalVoltageV: 230, validityS: 6,
+      stack: stackLevels({ fallback: 0, dynamic: 1 }, opts.maxStackLevel === undefined ? 10 : opts.maxStackLevel), chargerPhases: 3, nominalVoltageV: 230, validityS: 6,
       rules: { increaseIntervalMs: 5000, minIncreaseA: 1 }, carReactionMs: 5000,
     },
     {
@@ -182,4 +183,84 @@ test('after validity without a refresh the fallback share counts as in force', a
   assert.deepEqual(ctl.limitRange(1), { lowA: 16, highA: 16, targetA: 16 });
   clock.t += 6000;
   assert.deepEqual(ctl.limitRange(1), { lowA: 7, highA: 7, targetA: 16 });
+});
+
+const validator = getProtocol('ocpp1.6')!.validator;
+const schemaValid = (calls: Call[]) => {
+  for (const c of calls) assert.equal(validator.request('SetChargingProfile', c.req) ?? null, null, JSON.stringify(c.req));
+};
+const isFallback = (req: SetChargingProfileRequest) => req.csChargingProfiles.chargingProfileId === PROFILE_ID.fallback;
+const settleAll = async () => {
+  for (let i = 0; i < 10; i++) await settled();
+};
+
+// Issue 8 item 7: 8 A became "5520 W, numberPhases 3", and a 1-phase car took 24 A on one phase.
+test('W-only charger (3-phase): the dead man\'s switch holds a 1-phase car to its share', async () => {
+  const V = 230;
+  const { ctl, calls } = rig({ auto: true, rateUnits: ['Power'] });
+  ctl.update(new Map([[1, want(16)]]), 8);
+  await settleAll();
+  schemaValid(calls);
+  const fallback = calls.filter((c) => isFallback(c.req)).map((c) => c.req);
+  assert.equal(fallback.length, 1, 'the dead man\'s switch was sent');
+  const s = fallback[0]!.csChargingProfiles.chargingSchedule;
+  assert.equal(s.chargingRateUnit, 'W');
+  const period = s.chargingSchedulePeriod[0]!;
+  // What a 1-phase car draws on its phase under the W limit, whatever the charger does with numberPhases.
+  assert.ok(period.limit / V <= 8, `1-phase car under ${period.limit} W draws ${(period.limit / V).toFixed(1)} A > 8 A share`);
+  assert.ok(period.limit / (V * (period.numberPhases ?? 3)) <= 8);
+  assert.notEqual(period.numberPhases, 3, 'numberPhases 3 lets a charger that divides by it give a 1-phase car 3 × the share');
+  // The live limit keeps using the car's phases: the balancer watches it.
+  assert.equal(describe(lastDynamic(calls)), 'TxDefaultProfile@1/s1 11040W');
+  assert.equal(ctl.fallbackState.installed, true);
+});
+
+// Issue 8 item 8: ChargeProfileMaxStackLevel = 0 leaves no level for the switch below the dynamic limit.
+test('max stack level 0: no fallback, the dynamic limit never expires, the charger is reported once', async () => {
+  const { ctl, calls, events, clock } = rig({ auto: true, maxStackLevel: 0 });
+  ctl.update(new Map([[1, want(16)], [2, want(0, { charging: false, transactionId: null })]]), 8);
+  await settleAll();
+  schemaValid(calls);
+  assert.equal(calls.filter((c) => isFallback(c.req)).length, 0, 'no dead man\'s switch on the same level as the limit');
+  assert.deepEqual(calls.map((c) => describe(c.req)), ['TxDefaultProfile@1/s0 16A', 'TxDefaultProfile@2/s0 0A']);
+  for (const c of calls) {
+    assert.equal(c.req.csChargingProfiles.validTo, undefined, `${describe(c.req)} must not expire`);
+    assert.equal(c.req.csChargingProfiles.chargingSchedule.duration, undefined, `${describe(c.req)} must not end`);
+  }
+  const reported = events.filter((e) => e.type === 'fallback-unavailable');
+  assert.equal(reported.length, 1);
+  assert.equal(reported[0]!.chargerId, 'CP');
+  assert.match(reported[0]!.detail ?? '', /CP/);
+  assert.match(reported[0]!.detail ?? '', /last .*limit .*stays in force/i);
+  // Long after any validity: the limit is still in force, nothing to refresh, no second report.
+  const n = calls.length;
+  for (let i = 0; i < 5; i++) {
+    clock.t += 6000;
+    ctl.update(new Map([[1, want(16)], [2, want(0, { charging: false, transactionId: null })]]), 8);
+    await settleAll();
+  }
+  assert.equal(calls.length, n, 'a limit without an end needs no refresh');
+  assert.deepEqual(ctl.limitRange(1), { lowA: 16, highA: 16, targetA: 16 });
+  assert.equal(events.filter((e) => e.type === 'fallback-unavailable').length, 1);
+  assert.deepEqual(ctl.fallbackState, { limitA: null, installed: false });
+});
+
+test('dead man\'s switch refused in every unit: the dynamic limit is re-sent without an end', async () => {
+  const { ctl, calls, events, clock } = rig({
+    auto: true,
+    rateUnits: ['Current'],
+    answer: (req) => (isFallback(req) ? { status: 'Rejected' } : { status: 'Accepted' }),
+  });
+  ctl.update(new Map([[1, want(16)]]), 8);
+  await settleAll();
+  assert.deepEqual(events.map((e) => e.type), ['fallback-rejected']);
+  assert.match(events[0]!.detail ?? '', /last .*limit .*stays in force/i);
+  ctl.update(new Map([[1, want(16)]]), 8);
+  await settleAll();
+  schemaValid(calls);
+  const last = lastDynamic(calls);
+  assert.equal(last.csChargingProfiles.validTo, undefined, 'the time-limited limit was replaced by one without an end');
+  assert.equal(last.csChargingProfiles.chargingSchedule.duration, undefined);
+  clock.t += 60_000;
+  assert.deepEqual(ctl.limitRange(1), { lowA: 16, highA: 16, targetA: 16 }, 'still in force: nothing to fall back to');
 });
