@@ -81,7 +81,7 @@ test('a RemoteStart TxProfile caps only the transaction it started, and survives
   assert.equal((await cloud.remoteStart(IDENTITY, 'TAG', 3, txProfile(3, 6))).status, 'Accepted');
   assert.deepEqual(storedWhileDeciding, []);
   const tx = await running(s, 'CP-2', 1);
-  await within(until(() => first.site.daemon.upstream!.caps.connectorCapA('CP-2', 1) === 6, [first.site.daemon.registry, 'transactionStarted']),
+  await within(until(() => first.site.daemon.upstream!.caps.connectorCapA('CP-2', 1) === 6, [first.site.daemon.upstream!.caps, 'change']),
     5000, 'the RemoteStart TxProfile to cap CP-2/1');
   assert.deepEqual(txProfiles(s).map((p) => p.transactionId), [tx]);
 
