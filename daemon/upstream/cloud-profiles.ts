@@ -59,6 +59,15 @@ function valid(p: ChargingProfile, now: number): boolean {
   return true;
 }
 
+/**
+ * How long a RemoteStart's TxProfile waits for the transaction it starts: the
+ * ConnectionTimeOut the cloud set (the charger gives up on the car after it) plus a
+ * minute for a StartTransaction the charger queued while its link was down.
+ */
+export function bindWindowMs(connectionTimeOutS: number): number {
+  return (connectionTimeOutS + 60) * 1000;
+}
+
 /** May a RemoteStart TxProfile received at `receivedAt` bind to a transaction created at `txCreatedAt`? */
 export function bindable(receivedAt: number, txCreatedAt: number, windowMs: number): boolean {
   return txCreatedAt >= receivedAt && txCreatedAt <= receivedAt + windowMs;

@@ -7,20 +7,11 @@ import type { ChargerRegistry } from '../local/registry.js';
 import type { GetCompositeScheduleResponse } from '../ocpp/v16/types.js';
 import { UpstreamService } from './service.js';
 import { AuthStore, UpstreamAuthorizer } from './auth.js';
-import { CloudProfiles } from './cloud-profiles.js';
+import { CloudProfiles, bindWindowMs } from './cloud-profiles.js';
 import { SiteConfiguration } from './site-config.js';
 import { registerRoutes } from './routes.js';
 import { CloudCaps } from './caps.js';
 import { Reservations } from './reservations.js';
-
-/**
- * How long a RemoteStart's TxProfile waits for the transaction it starts: the
- * ConnectionTimeOut the cloud set (the charger gives up on the car after it) plus a
- * minute for a StartTransaction the charger queued while its link was down.
- */
-export function bindWindowMs(connectionTimeOutS: number): number {
-  return (connectionTimeOutS + 60) * 1000;
-}
 
 export interface UpstreamDepsIn {
   config: Config;
