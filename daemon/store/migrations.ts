@@ -158,4 +158,17 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'TxProfiles bound to local transaction ids',
+    sql: `
+      -- cloud_profiles.transaction_id of a TxProfile now holds the site's local transaction
+      -- id (a RemoteStart's profile has no cloud id yet). Convert what earlier versions
+      -- stored (the cloud's id); one without a known local transaction becomes NULL, which
+      -- the daemon treats as a RemoteStart profile whose window passed and deletes.
+      UPDATE cloud_profiles SET transaction_id =
+        (SELECT c.transaction_id FROM cloud_transactions c WHERE c.cloud_transaction_id = cloud_profiles.transaction_id ORDER BY c.transaction_id DESC LIMIT 1)
+      WHERE purpose = 'TxProfile' AND transaction_id IS NOT NULL;
+    `,
+  },
 ];

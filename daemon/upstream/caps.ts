@@ -7,15 +7,15 @@ import type { ChargerRegistry } from '../local/registry.js';
 import type { GetCompositeScheduleResponse, SampledValue } from '../ocpp/v16/types.js';
 import type { CloudProfiles } from './cloud-profiles.js';
 import type { ConnectorMap } from './connector-map.js';
-import type { OutboxRepository } from './outbox.js';
 
 export interface CapsDeps {
   profiles: CloudProfiles;
   connectors: ConnectorMap;
-  outbox: OutboxRepository;
   registry: ChargerRegistry;
   config: Config;
   now: () => number;
+  /** The local transaction running on a charger connector (also while the charger is offline or has not said so since a restart). */
+  runningTransaction: (chargerId: string, connectorId: number) => number | undefined;
   /** The balancer's current limit for a connector, when a balancer runs. */
   balancerLimitA?: (chargerId: string, connectorId: number) => number | undefined;
 }
@@ -39,16 +39,14 @@ export class CloudCaps extends EventEmitter {
     return this.d.profiles.limit(0, 'ChargePointMaxProfile', { voltsTimesPhases: v * 3, now }) ?? undefined;
   }
 
-  /** The cloud's cap on one charger connector: its TxProfile, else TxDefaultProfile on it, else on connector 0. */
+  /** The cloud's cap on one charger connector: its running transaction's TxProfile, else TxDefaultProfile on it, else on connector 0. */
   connectorCapA(chargerId: string, connectorId: number, now = this.d.now()): number | undefined {
     const k = this.d.connectors.numberOf(chargerId, connectorId);
     if (k === undefined) return undefined;
     const vp = this.d.config.site.grid.nominalVoltageV * this.phasesOf(chargerId);
-    const session = this.d.registry.get(chargerId);
-    const localTx = session?.connectors.get(connectorId)?.transactionId ?? null;
-    const cloudTx = localTx === null ? null : this.d.outbox.cloudIdOf(localTx) ?? null;
-    if (cloudTx !== null) {
-      const tx = this.d.profiles.limit(k, 'TxProfile', { voltsTimesPhases: vp, now, cloudTransactionId: cloudTx });
+    const localTx = this.d.runningTransaction(chargerId, connectorId);
+    if (localTx !== undefined) {
+      const tx = this.d.profiles.limit(k, 'TxProfile', { voltsTimesPhases: vp, now, localTransactionId: localTx });
       if (tx !== null) return tx;
     }
     return this.d.profiles.limit(k, 'TxDefaultProfile', { voltsTimesPhases: vp, now }) ?? this.d.profiles.limit(0, 'TxDefaultProfile', { voltsTimesPhases: vp, now }) ?? undefined;

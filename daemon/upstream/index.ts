@@ -7,10 +7,11 @@ import type { ChargerRegistry } from '../local/registry.js';
 import type { GetCompositeScheduleResponse } from '../ocpp/v16/types.js';
 import { UpstreamService } from './service.js';
 import { AuthStore, UpstreamAuthorizer } from './auth.js';
-import { CloudProfiles } from './cloud-profiles.js';
+import { CloudProfiles, bindWindowMs } from './cloud-profiles.js';
 import { SiteConfiguration } from './site-config.js';
 import { registerRoutes } from './routes.js';
 import { CloudCaps } from './caps.js';
+import { Reservations } from './reservations.js';
 
 export interface UpstreamDepsIn {
   config: Config;
@@ -29,13 +30,35 @@ export interface Upstream {
   caps: CloudCaps;
   auth: AuthStore;
   profiles: CloudProfiles;
+  reservations: Reservations;
 }
 
 export function createUpstream(d: UpstreamDepsIn): Upstream {
   const cfg = d.config.upstream!;
   const log = d.log.child('upstream');
   const auth = new AuthStore(d.store.db, d.store.kv, d.now);
-  const profiles = new CloudProfiles(d.store.db, d.now);
+  const write = <T>(fn: () => T): Promise<T> => d.store.write(fn);
+  const txs = d.store.transactions;
+  const openOn = (chargerId: string, connectorId: number) => txs.openFor(chargerId).filter((t) => t.connector_id === connectorId);
+  // The charger's word first; the store's open transactions when it has not spoken since a restart.
+  const runningTransaction = (chargerId: string, connectorId: number): number | undefined =>
+    d.registry.get(chargerId)?.connectors.get(connectorId)?.transactionId ?? openOn(chargerId, connectorId).at(-1)?.id;
+  const siteConfig = new SiteConfiguration({
+    kv: d.store.kv,
+    numberOfConnectors: () => service.connectors.all().length,
+    heartbeatIntervalS: () => service.heartbeatS,
+    setHeartbeatIntervalS: (s) => service.setHeartbeatIntervalS(s),
+    allowOfflineTxForUnknownId: cfg.offlineAuthorization.allowUnknownIdTags,
+  });
+  const profiles = new CloudProfiles({
+    db: d.store.db,
+    write,
+    now: d.now,
+    bindWindowMs: () => bindWindowMs(siteConfig.connectionTimeOutS()),
+    isRunning: (id) => txs.get(id)?.stopped_at === null,
+    startedSince: (chargerId, connectorId, since) => openOn(chargerId, connectorId).filter((t) => t.created_at >= since).map((t) => ({ id: t.id, createdAt: t.created_at })),
+  });
+  const reservations = new Reservations(d.store.db, write, d.now);
   const service = new UpstreamService({
     config: cfg,
     chargerOrder: d.config.chargers.map((c) => ({ id: c.id, connectors: c.connectors })),
@@ -46,13 +69,26 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
     firmwareVersion: d.firmwareVersion,
     onConnection: (rpc) => registerRoutes(rpc, routeDeps),
   });
-  const caps = new CloudCaps({ profiles, connectors: service.connectors, outbox: service.outbox, registry: d.registry, config: d.config, now: d.now });
-  const siteConfig = new SiteConfiguration({
-    kv: d.store.kv,
-    numberOfConnectors: () => service.connectors.all().length,
-    heartbeatIntervalS: () => service.heartbeatS,
-    setHeartbeatIntervalS: (s) => service.setHeartbeatIntervalS(s),
-    allowOfflineTxForUnknownId: cfg.offlineAuthorization.allowUnknownIdTags,
+  const caps = new CloudCaps({ profiles, connectors: service.connectors, registry: d.registry, config: d.config, now: d.now, runningTransaction });
+  const failed = (what: string) => (err: Error) => log.error(what, { err: err.message });
+  // A RemoteStart's TxProfile binds to the transaction it produced and ends with it;
+  // a reservation the charger used (StartTransaction with its id) is gone.
+  d.registry.on('transactionStarted', (session, connectorId, transactionId) => {
+    const row = txs.get(transactionId);
+    const k = service.connectors.numberOf(session.id, connectorId);
+    if (!row) return;
+    if (k !== undefined) {
+      profiles.transactionStarted(k, transactionId, row.created_at).then((n) => {
+        if (n > 0) caps.emit('change');
+      }, failed('binding a TxProfile failed'));
+    }
+    const used = row.reservation_id === null ? undefined : reservations.get(row.reservation_id);
+    if (used && used.chargerId === session.id) void reservations.remove(used.reservationId).catch(failed('removing a used reservation failed'));
+  });
+  d.registry.on('transactionStopped', (_session, transactionId) => {
+    profiles.transactionStopped(transactionId).then((n) => {
+      if (n > 0) caps.emit('change');
+    }, failed('dropping a TxProfile failed'));
   });
   const routeDeps = {
     registry: d.registry,
@@ -60,8 +96,12 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
     outbox: service.outbox,
     status: service.status,
     profiles,
+    reservations,
     auth,
     siteConfig,
+    write,
+    now: d.now,
+    runningTransaction,
     log,
     vendorId: cfg.bootNotification.chargePointVendor,
     chargerOfTransaction: (localId: number) => {
@@ -102,5 +142,5 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
     log,
     now: d.now,
   });
-  return { service, authorizer, caps, auth, profiles };
+  return { service, authorizer, caps, auth, profiles, reservations };
 }

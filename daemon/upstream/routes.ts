@@ -2,6 +2,8 @@
 // connector go to the charger that owns it (renumbered); a charger that is offline
 // gets the answer a real charge point would give (Rejected, UnlockFailed, ...), at
 // once. Charging profiles become balancer caps; the site answers the rest itself.
+// What the site itself stores for a command (profiles, the local list, the cache,
+// reservations) is durable before the answer goes out, like a transaction message.
 import type { Logger } from '../log.js';
 import type { ChargerRegistry } from '../local/registry.js';
 import type { RpcConnection } from '../ocpp/rpc.js';
@@ -12,6 +14,7 @@ import type { SiteStatus } from './site-status.js';
 import type { CloudProfiles } from './cloud-profiles.js';
 import type { AuthStore } from './auth.js';
 import type { SiteConfiguration } from './site-config.js';
+import type { Reservations } from './reservations.js';
 
 export interface RouteDeps {
   registry: ChargerRegistry;
@@ -19,12 +22,18 @@ export interface RouteDeps {
   outbox: OutboxRepository;
   status: SiteStatus;
   profiles: CloudProfiles;
+  reservations: Reservations;
   auth: AuthStore;
   siteConfig: SiteConfiguration;
   log: Logger;
   vendorId: string;
   /** The charger a local transaction runs on, if it is still running. */
   chargerOfTransaction: (localTransactionId: number) => string | undefined;
+  /** The local transaction running on a charger connector, if any. */
+  runningTransaction: (chargerId: string, connectorId: number) => number | undefined;
+  /** Runs fn in the store's next group commit; resolves once it is durable. */
+  write: <T>(fn: () => T) => Promise<T>;
+  now: () => number;
   /** Answer first, then act: the cloud must get its CALLRESULT before the session drops. */
   reset: (type: 'Soft' | 'Hard') => void;
   trigger: (message: string, connectorNumber?: number) => void;
@@ -55,19 +64,28 @@ export function mergeAvailability(answers: Array<T.ChangeAvailabilityResponse['s
 }
 
 export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
-  const reservations = new Map<number, string>();
   const r = d.registry;
 
   rpc
     .handle('RemoteStartTransaction', async (req: T.RemoteStartTransactionRequest): Promise<T.RemoteStartTransactionResponse> => {
+      const receivedAt = d.now();
       const k = req.connectorId ?? freeConnector(d);
-      if (k === undefined || k === 0) return { status: 'Rejected' };
-      // The cloud's profile (if any) becomes a cap; the charger gets limits from the balancer only.
-      if (req.chargingProfile) {
-        d.profiles.set(k, { ...req.chargingProfile, chargingProfilePurpose: 'TxProfile' });
-        d.profilesChanged();
+      const a = k === undefined || k === 0 ? undefined : d.connectors.resolve(k);
+      // OCPP 1.6 §5.11: the profile of a RemoteStart is a TxProfile; a charge point refuses anything else.
+      if (!a || (req.chargingProfile && req.chargingProfile.chargingProfilePurpose !== 'TxProfile')) return { status: 'Rejected' };
+      const res = await toOwner(d, a.number, (id, c) => r.send(id, 'RemoteStartTransaction', { connectorId: c, idTag: req.idTag }), { status: 'Rejected' as const });
+      // The cloud's profile becomes a cap of the transaction this start produces (the
+      // charger gets limits from the balancer only); stored only once the charger agreed.
+      if (res.status === 'Accepted' && req.chargingProfile) {
+        try {
+          await d.profiles.set(a.number, req.chargingProfile, { remoteStart: { chargerId: a.chargerId, connectorId: a.connectorId, receivedAt } });
+          d.profilesChanged();
+        } catch (err) {
+          // The charger starts anyway; the cap is lost (the balancer still guards the grid).
+          d.log.error('RemoteStart TxProfile not stored', { charger: a.chargerId, err: (err as Error).message });
+        }
       }
-      return toOwner(d, k, (id, c) => r.send(id, 'RemoteStartTransaction', { connectorId: c, idTag: req.idTag }), { status: 'Rejected' });
+      return res;
     })
     .handle('RemoteStopTransaction', async (req: T.RemoteStopTransactionRequest): Promise<T.RemoteStopTransactionResponse> => {
       const local = d.outbox.localIdOf(req.transactionId);
@@ -82,21 +100,28 @@ export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
     .handle('UnlockConnector', (req: T.UnlockConnectorRequest) =>
       toOwner<T.UnlockConnectorResponse>(d, req.connectorId, (id, c) => r.send(id, 'UnlockConnector', { connectorId: c }), { status: 'UnlockFailed' }))
     .handle('ReserveNow', async (req: T.ReserveNowRequest): Promise<T.ReserveNowResponse> => {
-      const res = await toOwner<T.ReserveNowResponse>(d, req.connectorId, (id, c) => r.send(id, 'ReserveNow', { ...req, connectorId: c }), { status: 'Unavailable' });
       const a = d.connectors.resolve(req.connectorId);
-      if (res.status === 'Accepted' && a) reservations.set(req.reservationId, a.chargerId);
+      if (!a) return { status: 'Unavailable' };
+      const res = await toOwner<T.ReserveNowResponse>(d, a.number, (id, c) => r.send(id, 'ReserveNow', { ...req, connectorId: c }), { status: 'Unavailable' });
+      if (res.status === 'Accepted') {
+        await d.reservations.put({ reservationId: req.reservationId, connectorNumber: a.number, chargerId: a.chargerId, connectorId: a.connectorId,
+          idTag: req.idTag, parentIdTag: req.parentIdTag ?? null, expiryDate: req.expiryDate });
+      }
       return res;
     })
     .handle('CancelReservation', async (req: T.CancelReservationRequest): Promise<T.CancelReservationResponse> => {
-      const chargerId = reservations.get(req.reservationId);
-      if (!chargerId) return { status: 'Rejected' };
+      const held = d.reservations.get(req.reservationId);
+      if (!held) return { status: 'Rejected' };
+      let res: T.CancelReservationResponse;
       try {
-        const res = await r.send(chargerId, 'CancelReservation', req);
-        if (res.status === 'Accepted') reservations.delete(req.reservationId);
-        return res;
+        res = await r.send(held.chargerId, 'CancelReservation', req);
       } catch {
+        // Offline: the charger still holds it, so do we.
         return { status: 'Rejected' };
       }
+      // Accepted: cancelled. Rejected: the charger no longer has it (used or expired there).
+      await d.reservations.remove(req.reservationId);
+      return res;
     })
     .handle('ChangeAvailability', async (req: T.ChangeAvailabilityRequest): Promise<T.ChangeAvailabilityResponse> => {
       if (req.connectorId !== 0) {
@@ -111,18 +136,26 @@ export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
       setImmediate(() => d.reset(req.type));
       return { status: 'Accepted' };
     })
-    .handle('SetChargingProfile', (req: T.SetChargingProfileRequest): T.SetChargingProfileResponse => {
+    .handle('SetChargingProfile', async (req: T.SetChargingProfileRequest): Promise<T.SetChargingProfileResponse> => {
       const p = req.csChargingProfiles;
       const k = req.connectorId;
       if (p.chargingProfilePurpose === 'ChargePointMaxProfile' && k !== 0) return { status: 'Rejected' };
       if (p.chargingProfilePurpose === 'TxProfile' && k === 0) return { status: 'Rejected' };
-      if (k !== 0 && !d.connectors.resolve(k)) return { status: 'Rejected' };
-      d.profiles.set(k, p);
+      const a = k === 0 ? undefined : d.connectors.resolve(k);
+      if (k !== 0 && !a) return { status: 'Rejected' };
+      let localTransactionId: number | undefined;
+      if (p.chargingProfilePurpose === 'TxProfile') {
+        // Like a charge point: a TxProfile needs a running transaction there (the one it names, if it names one).
+        localTransactionId = d.runningTransaction(a!.chargerId, a!.connectorId);
+        if (localTransactionId === undefined) return { status: 'Rejected' };
+        if (p.transactionId !== undefined && d.outbox.cloudIdOf(localTransactionId) !== p.transactionId) return { status: 'Rejected' };
+      }
+      await d.profiles.set(k, p, { localTransactionId });
       d.profilesChanged();
       return { status: 'Accepted' };
     })
-    .handle('ClearChargingProfile', (req: T.ClearChargingProfileRequest): T.ClearChargingProfileResponse => {
-      const n = d.profiles.clear({ id: req.id, connectorNumber: req.connectorId, purpose: req.chargingProfilePurpose, stackLevel: req.stackLevel });
+    .handle('ClearChargingProfile', async (req: T.ClearChargingProfileRequest): Promise<T.ClearChargingProfileResponse> => {
+      const n = await d.profiles.clear({ id: req.id, connectorNumber: req.connectorId, purpose: req.chargingProfilePurpose, stackLevel: req.stackLevel });
       if (n > 0) d.profilesChanged();
       return { status: n > 0 ? 'Accepted' : 'Unknown' };
     })
@@ -134,14 +167,14 @@ export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
     })
     .handle('GetConfiguration', (req: T.GetConfigurationRequest) => d.siteConfig.get(req.key))
     .handle('ChangeConfiguration', (req: T.ChangeConfigurationRequest) => ({ status: d.siteConfig.change(req.key, req.value) }))
-    .handle('SendLocalList', (req: T.SendLocalListRequest): T.SendLocalListResponse => {
+    .handle('SendLocalList', async (req: T.SendLocalListRequest): Promise<T.SendLocalListResponse> => {
       if (req.updateType === 'Differential' && req.listVersion <= d.auth.listVersion && d.auth.listVersion !== 0) return { status: 'VersionMismatch' };
-      d.auth.applyList(req.listVersion, req.updateType, req.localAuthorizationList ?? []);
+      await d.write(() => d.auth.applyList(req.listVersion, req.updateType, req.localAuthorizationList ?? []));
       return { status: 'Accepted' };
     })
     .handle('GetLocalListVersion', (): T.GetLocalListVersionResponse => ({ listVersion: d.auth.listVersion }))
-    .handle('ClearCache', (): T.ClearCacheResponse => {
-      d.auth.clearCache();
+    .handle('ClearCache', async (): Promise<T.ClearCacheResponse> => {
+      await d.write(() => d.auth.clearCache());
       return { status: 'Accepted' };
     })
     .handle('DataTransfer', (req: T.DataTransferRequest): T.DataTransferResponse => ({ status: req.vendorId === d.vendorId ? 'UnknownMessageId' : 'UnknownVendorId' }))

@@ -63,6 +63,11 @@ export class SiteConfiguration {
     };
   }
 
+  /** ConnectionTimeOut as the cloud set it (s): how long a charger waits for the car after a start. */
+  connectionTimeOutS(): number {
+    return positiveInt(this.keys.ConnectionTimeOut.value()) ?? 120;
+  }
+
   get(keys?: string[]): GetConfigurationResponse {
     const wanted = keys && keys.length > 0 ? keys : Object.keys(this.keys);
     const known = wanted.filter((k) => k in this.keys);

@@ -1,6 +1,6 @@
 // Pure parts of the upstream side: connector numbering, delivery planning with
 // merging, reconnect backoff, authorization expiry, merged availability answers,
-// schedule evaluation and link error descriptions.
+// schedule evaluation, link error descriptions, TxProfile binding and reservation expiry.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { assignNumbers } from '../../daemon/upstream/connector-map.js';
@@ -8,7 +8,8 @@ import { planDelivery, type OutboxRow } from '../../daemon/upstream/outbox.js';
 import { backoffDelayMs, describeSocketError } from '../../daemon/upstream/link.js';
 import { effective } from '../../daemon/upstream/auth.js';
 import { mergeAvailability } from '../../daemon/upstream/routes.js';
-import { limitAt } from '../../daemon/upstream/cloud-profiles.js';
+import { limitAt, bindable, isStale, bindWindowMs } from '../../daemon/upstream/cloud-profiles.js';
+import { isLive } from '../../daemon/upstream/reservations.js';
 
 test('connector numbers: chargers order first; additions get the next free number, existing ones never move', () => {
   const first = assignNumbers([], [{ chargerId: 'A', connectorId: 1 }, { chargerId: 'A', connectorId: 2 }, { chargerId: 'C', connectorId: 1 }]);
@@ -96,4 +97,36 @@ test('link errors say what a technician should check', () => {
   assert.equal(describeSocketError(e('ECONNREFUSED')), 'TCP: connection refused');
   assert.match(describeSocketError(e('CERT_HAS_EXPIRED')), /gateway clock/);
   assert.match(describeSocketError(e('CERT_NOT_YET_VALID')), /gateway clock/);
+});
+
+test('RemoteStart TxProfile binding: a transaction created from the command on, within the window', () => {
+  const rows: Array<[number, number, number, boolean]> = [
+    // receivedAt, txCreatedAt, windowMs, bindable
+    [1000, 1000, 500, true],
+    [1000, 1500, 500, true],
+    [1000, 1501, 500, false], // too late: the charger gave up on that start
+    [1000, 999, 500, false], // started before the command: another transaction
+  ];
+  for (const [r, c, w, want] of rows) assert.equal(bindable(r, c, w), want, `${r} ${c} ${w}`);
+  assert.equal(bindWindowMs(120), 180_000);
+});
+
+test('stale cloud profiles: waiting TxProfiles past the window, TxProfiles of stopped transactions; other purposes never', () => {
+  const running = (id: number) => id === 7;
+  const rows: Array<[Parameters<typeof isStale>[0], number, boolean]> = [
+    [{ purpose: 'TxProfile', transactionId: null, receivedAt: 0 }, 100, false],
+    [{ purpose: 'TxProfile', transactionId: null, receivedAt: 0 }, 101, true],
+    [{ purpose: 'TxProfile', transactionId: 7, receivedAt: 0 }, 10_000, false],
+    [{ purpose: 'TxProfile', transactionId: 8, receivedAt: 0 }, 0, true],
+    [{ purpose: 'TxDefaultProfile', transactionId: null, receivedAt: 0 }, 10_000, false],
+    [{ purpose: 'ChargePointMaxProfile', transactionId: null, receivedAt: 0 }, 10_000, false],
+  ];
+  for (const [p, now, want] of rows) assert.equal(isStale(p, now, 100, running), want, JSON.stringify([p, now]));
+});
+
+test('reservations count until their expiryDate; an unparsable date never counted', () => {
+  const at = Date.parse('2030-01-01T00:00:00Z');
+  assert.equal(isLive({ expiryDate: '2030-01-01T00:00:01Z' }, at), true);
+  assert.equal(isLive({ expiryDate: '2030-01-01T00:00:00Z' }, at), false);
+  assert.equal(isLive({ expiryDate: 'soon' }, at), false);
 });
