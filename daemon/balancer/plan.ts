@@ -109,8 +109,8 @@ export function plan(input: PlanInput): Plan {
     const highA = high ?? (c.unconfirmed ? c.maxCurrentA : 0);
     drawsLow.push({ wiredPhases: wired, activePhases: active, measuredA: measuredLow, lastLimitA: c.managed ? lowA : 0 });
     drawsHigh.push({ wiredPhases: wired, activePhases: active, measuredA: measuredHigh, lastLimitA: c.managed ? highA : 0 });
-    // Its draw is uncertain between the two: hold the non-EV estimate rather than read the car into it.
-    if (c.managed && lowA !== highA) for (const p of active) transit[p] = true;
+    // Its draw is uncertain between the two (and unreported): hold the non-EV estimate rather than read the car into it.
+    if (c.managed && (low !== high || (!c.measuredA && lowA !== highA))) for (const p of active) transit[p] = true;
     if (c.managed && c.limit && c.limit.targetA !== undefined && c.limit.highA > c.limit.targetA) for (const p of active) falling[p] = true;
     if (!c.managed) {
       for (const p of wired) reservedA[p] += c.maxCurrentA;
