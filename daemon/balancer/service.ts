@@ -207,8 +207,8 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     const b = this.opts.balancer;
     const ctl = new ChargerProfiles(
       {
-        chargerId: s.id, ladder: profileLadder(caps?.rateUnits), fallbackUnits: unitsFor(caps?.rateUnits),
-        stack: stackLevels({ fallback: b.fallbackStackLevel, dynamic: b.dynamicStackLevel }, caps?.maxStackLevel),
+        chargerId: s.id, ladder: profileLadder(caps.rateUnits), fallbackUnits: unitsFor(caps.rateUnits),
+        stack: stackLevels({ fallback: b.fallbackStackLevel, dynamic: b.dynamicStackLevel }, caps.maxStackLevel),
         chargerPhases: w.phases, nominalVoltageV: this.opts.grid.nominalVoltageV, validityS: this.validityS,
         rules: { increaseIntervalMs: b.increaseIntervalS * 1000, minIncreaseA: 1 }, carReactionMs: b.carReactionS * 1000,
       },

@@ -124,7 +124,9 @@ export async function configureCharger(session: ChargerSession, deps: ConfigureD
   }
   if (keys) {
     const read = keys;
-    await deps.store.write(() => deps.store.chargers.setConfiguration(session.id, read));
+    // Best effort: only the next connect's fallback and an unknown charger's connector count depend on it.
+    await deps.store.write(() => deps.store.chargers.setConfiguration(session.id, read))
+      .catch((err: Error) => log.warn('could not remember the charger\'s configuration', { err: err.message }));
   }
   if (!session.rpc.isOpen) return;
   deps.registry.emit('configured', session);
