@@ -6,7 +6,7 @@ import { Store } from './store/store.js';
 import { ChargerRegistry } from './local/registry.js';
 import { LocalServer } from './local/server.js';
 import { registerHandlers } from './local/handlers.js';
-import { configureCharger } from './local/configure.js';
+import { onChargerConnect } from './local/connect.js';
 import { LocalPolicyAuthorizer, type Authorizer } from './local/authorizer.js';
 import { createHealthService, type HealthService } from './health/service.js';
 import { TelemetryService } from './telemetry/service.js';
@@ -71,10 +71,9 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     now,
     onSession: (session) => {
       registerHandlers(session, handlerDeps);
-      session.rpc.on('responded', (action: string) => {
-        if (action === 'BootNotification') {
-          void configureCharger(session, { store, registry, log, meterValueSampleIntervalS: config.local.meterValueSampleIntervalS });
-        }
+      // On every connect, not only after a boot: a charger that merely reconnected may have a car charging.
+      onChargerConnect(session, {
+        store, registry, log, now, meterValueSampleIntervalS: config.local.meterValueSampleIntervalS, bootGraceMs: config.local.bootGraceS * 1000,
       });
     },
   });

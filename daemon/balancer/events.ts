@@ -26,6 +26,11 @@ export interface ConnectorView {
   chargerId: string;
   connectorId: number;
   charging: boolean;
+  /**
+   * The charger reported this connector's status on its current connection. False after a
+   * reconnect or a daemon restart until it does: a session there is taken as drawing up to its max.
+   */
+  confirmed: boolean;
   /** What the allocation wants for it now, A. */
   wantA: number | null;
   /** The limit decided for it (sent or being sent), A; null when none. */

@@ -30,6 +30,11 @@ export interface PlanConnector {
   capA?: number;
   /** From the previous plan's `paused`. */
   pausedSince?: number;
+  /**
+   * Charging by state restored from the store (reconnect, daemon restart) that the charger has
+   * not confirmed yet: without a measurement or a limit of ours, it may be drawing its max.
+   */
+  unconfirmed?: boolean;
 }
 
 export type BudgetSource =
@@ -98,9 +103,14 @@ export function plan(input: PlanInput): Plan {
     const measuredHigh = c.measuredA ? c.measuredA.map((a) => estimateDraw(a, high, c.limitAtMeasurementA)) : null;
     const active = drawnPhases(wired, measuredHigh) ?? wired;
     // Unreported: the limit; unmanaged and unreported: 0, which is safe because it is reserved in full below.
-    drawsLow.push({ wiredPhases: wired, activePhases: active, measuredA: measuredLow, lastLimitA: c.managed ? (low ?? 0) : 0 });
-    drawsHigh.push({ wiredPhases: wired, activePhases: active, measuredA: measuredHigh, lastLimitA: c.managed ? (high ?? 0) : 0 });
-    if (c.managed && low !== high) for (const p of active) transit[p] = true;
+    // Unconfirmed with no limit of ours yet: anywhere from 0 to its max (the low end makes the
+    // non-EV estimate larger, the high end is the draw shown; both err towards a smaller budget).
+    const lowA = low ?? 0;
+    const highA = high ?? (c.unconfirmed ? c.maxCurrentA : 0);
+    drawsLow.push({ wiredPhases: wired, activePhases: active, measuredA: measuredLow, lastLimitA: c.managed ? lowA : 0 });
+    drawsHigh.push({ wiredPhases: wired, activePhases: active, measuredA: measuredHigh, lastLimitA: c.managed ? highA : 0 });
+    // Its draw is uncertain between the two (and unreported): hold the non-EV estimate rather than read the car into it.
+    if (c.managed && (low !== high || (!c.measuredA && lowA !== highA))) for (const p of active) transit[p] = true;
     if (c.managed && c.limit && c.limit.targetA !== undefined && c.limit.highA > c.limit.targetA) for (const p of active) falling[p] = true;
     if (!c.managed) {
       for (const p of wired) reservedA[p] += c.maxCurrentA;

@@ -37,7 +37,6 @@ export interface BalancerServiceDeps {
   log: Logger;
 }
 
-const RECONNECT_GRACE_MS = 5000;
 const capsKey = (c: SmartChargingCapabilities | null): string => JSON.stringify([c?.rateUnits, c?.maxStackLevel]);
 
 /** Least time between two control steps triggered by charger events (not meter samples). */
@@ -154,14 +153,17 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
         const key = `${s.id}/${id}`;
         const st = s.connectors.get(id);
         const charging = isCharging(st);
+        // Restored from the store and not yet reported on this connection: may be drawing up to its max.
+        const confirmed = st?.confirmed ?? true;
         if (!charging) this.startedAt.delete(key);
         else if (!this.startedAt.has(key)) this.startedAt.set(key, now);
         const pc: PlanConnector = {
           key, wiring: w, maxCurrentA: w.maxCurrentA, priority: w.priority, charging, sessionStartedAt: this.startedAt.get(key) ?? now,
           measuredA: charging ? measured(st?.live, w.phases) : null, limit: ctl?.limitRange(id) ?? null, limitAtMeasurementA: this.limitAtMeasurement.get(key),
           managed: !!ctl && !ctl.unbalanceable, capA: this.caps.connectorCapA(s.id, id, now), pausedSince: this.pausedSince.get(key),
+          unconfirmed: charging && !confirmed,
         };
-        return { id, key, pc, txId: st?.transactionId ?? null };
+        return { id, key, pc, txId: st?.transactionId ?? null, confirmed };
       });
       return { s, w, ctl, conns };
     });
@@ -196,16 +198,17 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   private ctlFor(s: ChargerSession, w: Wiring): ChargerProfiles | undefined {
     const existing = this.ctls.get(s.id);
     if (existing) return existing;
-    // Only once it is configured (after its boot was accepted: 1.6 wants no CALLs before). A known charger
-    // that reconnects without booting again is taken up after a grace period in which a boot would have come.
+    // Only once it is configured: after its boot was accepted (1.6 wants no CALLs before), or, for a
+    // charger that reconnected without booting, after the boot grace (local/connect.ts). Until then a
+    // charging connector of it is counted at its full max (plan.ts), never limited to 0 A.
+    if (s.capabilities === null) return undefined;
     const known = this.known.get(s.id);
-    if (s.capabilities === null && !(known && this.now() - s.connectedAt >= RECONNECT_GRACE_MS)) return undefined;
-    const caps = s.capabilities ?? known?.caps ?? null;
+    const caps = s.capabilities;
     const b = this.opts.balancer;
     const ctl = new ChargerProfiles(
       {
-        chargerId: s.id, ladder: profileLadder(caps?.rateUnits), fallbackUnits: unitsFor(caps?.rateUnits),
-        stack: stackLevels({ fallback: b.fallbackStackLevel, dynamic: b.dynamicStackLevel }, caps?.maxStackLevel),
+        chargerId: s.id, ladder: profileLadder(caps.rateUnits), fallbackUnits: unitsFor(caps.rateUnits),
+        stack: stackLevels({ fallback: b.fallbackStackLevel, dynamic: b.dynamicStackLevel }, caps.maxStackLevel),
         chargerPhases: w.phases, nominalVoltageV: this.opts.grid.nominalVoltageV, validityS: this.validityS,
         rules: { increaseIntervalMs: b.increaseIntervalS * 1000, minIncreaseA: 1 }, carReactionMs: b.carReactionS * 1000,
       },

@@ -4,6 +4,7 @@
 import type { ChargerConfig } from '../config/types.js';
 import type { ChargerSession } from '../local/session.js';
 import type { LiveMeasurements } from '../local/live.js';
+import { mayBeCharging } from '../local/connectors.js';
 import type { BalancerState, ChargerView, ConnectorView } from './events.js';
 import type { BudgetSource, Plan, PlanConnector } from './plan.js';
 import type { ChargerProfiles } from './sender.js';
@@ -11,17 +12,13 @@ import type { MeterReading } from '../../drivers/meters/index.js';
 
 export type Wiring = Pick<ChargerConfig, 'connectors' | 'maxCurrentA' | 'phases' | 'phaseRotation' | 'priority'>;
 
-/** A car is there and wants current (SuspendedEV counts too: it may resume at any moment). */
-const CHARGING = new Set(['Charging', 'SuspendedEV', 'SuspendedEVSE']);
-
-export function isCharging(st: { status: string; transactionId: number | null } | undefined): boolean {
-  return !!st && (st.transactionId !== null || CHARGING.has(st.status));
-}
+/** A session may run there: an open transaction, or Charging / SuspendedEV / SuspendedEVSE (restored state included). */
+export const isCharging = mayBeCharging;
 
 /** A charger admitted by allowUnknownChargers: assume the config defaults, 3-phase on all phases. */
 export function wiringOf(s: ChargerSession): Wiring {
   if (s.config) return s.config;
-  return { connectors: Math.max(1, ...s.connectors.keys()), maxCurrentA: 32, phases: 3, phaseRotation: 'L1L2L3', priority: 0 };
+  return { connectors: s.numberOfConnectors ?? Math.max(1, ...s.connectors.keys()), maxCurrentA: 32, phases: 3, phaseRotation: 'L1L2L3', priority: 0 };
 }
 
 /** Per-phase currents from MeterValues; an unphased value is split over the phases (errs low, which is safe). */
@@ -34,13 +31,14 @@ export function measured(live: LiveMeasurements | undefined, phases: number): Ar
 export interface Row {
   s: ChargerSession;
   ctl?: ChargerProfiles;
-  conns: Array<{ id: number; key: string; pc: PlanConnector }>;
+  /** confirmed: see ConnectorState.confirmed (true where nothing was restored). */
+  conns: Array<{ id: number; key: string; pc: PlanConnector; confirmed: boolean }>;
 }
 
 export function buildState(ts: number, source: BudgetSource, hasMeter: boolean, last: MeterReading | null, p: Plan, rows: readonly Row[]): BalancerState {
   const reasons = new Map(p.paused.map((x) => [x.key, x.reason]));
   const connectors: ConnectorView[] = rows.flatMap(({ s, ctl, conns }) => conns.map((c) => ({
-    chargerId: s.id, connectorId: c.id, charging: c.pc.charging, wantA: p.limitsA.get(c.key) ?? null,
+    chargerId: s.id, connectorId: c.id, charging: c.pc.charging, confirmed: c.confirmed, wantA: p.limitsA.get(c.key) ?? null,
     ...(ctl ? ctl.view(c.id) : { limitA: null, acceptedA: null }), paused: reasons.get(c.key),
   })));
   const chargers: ChargerView[] = rows.map(({ s, ctl }) => ({
@@ -57,5 +55,5 @@ export function buildState(ts: number, source: BudgetSource, hasMeter: boolean, 
 
 /** What makes a new 'state' worth emitting: budgets to the ampere, so meter noise does not publish every second. */
 export function stateSignature(st: BalancerState): string {
-  return JSON.stringify([st.mode, st.source, st.budgetA.map(Math.round), st.connectors.map((c) => [c.charging, c.limitA, c.paused]), st.chargers]);
+  return JSON.stringify([st.mode, st.source, st.budgetA.map(Math.round), st.connectors.map((c) => [c.charging, c.confirmed, c.limitA, c.paused]), st.chargers]);
 }

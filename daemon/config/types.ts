@@ -21,6 +21,8 @@ export interface LocalConfig {
   allowUnknownChargers: boolean;
   heartbeatIntervalS: number;
   meterValueSampleIntervalS: number;
+  /** How long after connecting a charger may send its BootNotification before it is taken for a reconnect. */
+  bootGraceS: number;
   callTimeoutS: number;
   pingIntervalS: number;
   maxFrameBytes: number;

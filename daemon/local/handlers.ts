@@ -9,6 +9,8 @@ import type { Authorizer } from './authorizer.js';
 import type { ChargerSession } from './session.js';
 import type { ChargerRegistry } from './registry.js';
 import { foldMeterValues } from './live.js';
+import { connectorIdProblem, type ConnectorMessage } from './connectors.js';
+import { RpcError } from '../ocpp/errors.js';
 
 export interface HandlerDeps {
   store: Store;
@@ -34,6 +36,14 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
   const id = session.id;
   const seen = () => (session.lastSeenAt = now());
   const iso = () => new Date(now()).toISOString();
+  // Before anything is stored or emitted: an id outside the charger's connectors would
+  // create rows, transactions and cloud connector numbers for connectors that do not exist.
+  const checkConnector = (action: ConnectorMessage, connectorId: number) => {
+    const problem = connectorIdProblem(action, connectorId, session.maxConnectorId);
+    if (!problem) return;
+    log.warn('refused: connectorId outside the charger\'s connectors', { action, connector: connectorId, max: session.maxConnectorId });
+    throw new RpcError('PropertyConstraintViolation', problem, { field: 'connectorId', min: action === 'StartTransaction' ? 1 : 0, max: session.maxConnectorId });
+  };
 
   session.rpc
     .handle('BootNotification', async (req: T.BootNotificationRequest): Promise<T.BootNotificationResponse> => {
@@ -53,10 +63,12 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
     })
     .handle('StatusNotification', async (req: T.StatusNotificationRequest): Promise<T.StatusNotificationResponse> => {
       seen();
+      checkConnector('StatusNotification', req.connectorId);
       const c = session.connector(req.connectorId, now());
       c.status = req.status;
       c.errorCode = req.errorCode;
       c.updatedAt = now();
+      c.confirmed = true;
       await store.write(() => store.chargers.recordStatus(id, {
         connectorId: req.connectorId, status: req.status, errorCode: req.errorCode, info: req.info,
         vendorId: req.vendorId, vendorErrorCode: req.vendorErrorCode, timestamp: req.timestamp,
@@ -71,6 +83,7 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
     })
     .handle('StartTransaction', async (req: T.StartTransactionRequest): Promise<T.StartTransactionResponse> => {
       seen();
+      checkConnector('StartTransaction', req.connectorId);
       const idTagInfo = await authorizeSafely(deps, { chargerId: id, idTag: req.idTag, connectorId: req.connectorId, purpose: 'StartTransaction' });
       const { id: transactionId, duplicate } = await store.write(() => store.transactions.start({
         chargerId: id, connectorId: req.connectorId, idTag: req.idTag, authStatus: idTagInfo.status,
@@ -97,6 +110,7 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
     })
     .handle('MeterValues', async (req: T.MeterValuesRequest): Promise<T.MeterValuesResponse> => {
       seen();
+      checkConnector('MeterValues', req.connectorId);
       if (req.transactionId !== undefined) {
         const txId = req.transactionId;
         const r = await store.write(() => store.transactions.meterValues(id, txId, req));

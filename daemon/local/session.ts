@@ -5,6 +5,7 @@ import type { ChargerConfig } from '../config/types.js';
 import type { V16Actions } from '../ocpp/v16/types.js';
 import type { BootInfo } from '../store/chargers.js';
 import type { LiveMeasurements } from './live.js';
+import { UNKNOWN_CHARGER_MAX_CONNECTORS } from './connectors.js';
 
 /** Actions the site may send to a charger. */
 export type ChargerCommand =
@@ -22,6 +23,13 @@ export interface ConnectorState {
   transactionId: number | null;
   live: LiveMeasurements | undefined;
   updatedAt: number;
+  /**
+   * The charger reported this connector's status on the current connection. False for
+   * state restored from the store at connect (and for a connector only seen through a
+   * transaction so far): the balancer then treats a session there as possibly charging
+   * at the charger's max until the charger says otherwise.
+   */
+  confirmed: boolean;
 }
 
 export interface SmartChargingCapabilities {
@@ -40,6 +48,12 @@ export class ChargerSession {
   capabilities: SmartChargingCapabilities | null = null;
   readonly connectors = new Map<number, ConnectorState>();
   lastSeenAt: number;
+  /**
+   * How many connectors it has: `connectors` from its config entry; for a charger admitted by
+   * allowUnknownChargers its own NumberOfConnectors (read at configure, remembered in the
+   * store), null while unknown (then connectorRange() applies UNKNOWN_CHARGER_MAX_CONNECTORS).
+   */
+  numberOfConnectors: number | null;
 
   constructor(
     readonly id: string,
@@ -51,6 +65,12 @@ export class ChargerSession {
   ) {
     this.connectedAt = now;
     this.lastSeenAt = now;
+    this.numberOfConnectors = config?.connectors ?? null;
+  }
+
+  /** The highest connectorId this charger may use (see connectors.ts). */
+  get maxConnectorId(): number {
+    return this.numberOfConnectors ?? UNKNOWN_CHARGER_MAX_CONNECTORS;
   }
 
   /** Sends a command to this charger; typed by action. */
@@ -61,7 +81,7 @@ export class ChargerSession {
   connector(id: number, now: number): ConnectorState {
     let c = this.connectors.get(id);
     if (!c) {
-      c = { status: 'Unknown', errorCode: 'NoError', transactionId: null, live: undefined, updatedAt: now };
+      c = { status: 'Unknown', errorCode: 'NoError', transactionId: null, live: undefined, updatedAt: now, confirmed: false };
       this.connectors.set(id, c);
     }
     return c;

@@ -91,6 +91,8 @@ export class ChargerRepository {
   }
 
   setConfiguration(id: string, keys: Record<string, string>): void {
+    // A charger that never booted here (reconnected after a gateway swap) has no row yet.
+    this.ensure(id);
     this.q.config.run(JSON.stringify(keys), id);
   }
 
