@@ -112,7 +112,12 @@ export class UpstreamAuthorizer implements Authorizer {
     if (req.purpose === 'StartTransaction' && (this.store.fromList(req.idTag) || this.store.fromCache(req.idTag))) return this.offline(req.idTag);
     try {
       const info = await this.cloud.authorizeOnline(req.idTag, this.opts.onlineTimeoutMs);
-      this.store.cache(req.idTag, info);
+      try {
+        this.store.cache(req.idTag, info);
+      } catch (err) {
+        // The cloud's answer stands even when the cache cannot be written (disk full).
+        this.opts.log.warn('could not cache the cloud\'s Authorize answer', { idTag: req.idTag, err: (err as Error).message });
+      }
       return info;
     } catch (err) {
       this.opts.log.info('cloud Authorize failed; deciding offline', { idTag: req.idTag, err: (err as Error).message });
