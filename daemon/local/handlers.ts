@@ -36,6 +36,16 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
   const id = session.id;
   const seen = () => (session.lastSeenAt = now());
   const iso = () => new Date(now()).toISOString();
+  // What a charger tells about itself (boot, status, firmware) is kept for restarts and
+  // diagnostics; a store that cannot write (disk full) must not make us refuse it, since the
+  // live state is in memory. Transaction messages, in contrast, are refused (see below).
+  const bestEffort = async (what: string, write: () => Promise<unknown>): Promise<void> => {
+    try {
+      await write();
+    } catch (err) {
+      log.warn('could not store charger state (kept in memory)', { what, err: (err as Error).message });
+    }
+  };
   // Before anything is stored or emitted: an id outside the charger's connectors would
   // create rows, transactions and cloud connector numbers for connectors that do not exist.
   const checkConnector = (action: ConnectorMessage, connectorId: number) => {
@@ -53,7 +63,7 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
         serialNumber: req.chargePointSerialNumber ?? req.chargeBoxSerialNumber, firmwareVersion: req.firmwareVersion,
         iccid: req.iccid, imsi: req.imsi, meterType: req.meterType, meterSerialNumber: req.meterSerialNumber,
       };
-      await store.write(() => store.chargers.recordBoot(id, session.boot!));
+      await bestEffort('recordBoot', () => store.write(() => store.chargers.recordBoot(id, session.boot!)));
       log.info('boot', { vendor: req.chargePointVendor, model: req.chargePointModel, firmware: req.firmwareVersion });
       return { status: 'Accepted', currentTime: iso(), interval: deps.config.heartbeatIntervalS };
     })
@@ -69,10 +79,10 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
       c.errorCode = req.errorCode;
       c.updatedAt = now();
       c.confirmed = true;
-      await store.write(() => store.chargers.recordStatus(id, {
+      await bestEffort('recordStatus', () => store.write(() => store.chargers.recordStatus(id, {
         connectorId: req.connectorId, status: req.status, errorCode: req.errorCode, info: req.info,
         vendorId: req.vendorId, vendorErrorCode: req.vendorErrorCode, timestamp: req.timestamp,
-      }));
+      })));
       if (req.errorCode !== 'NoError') log.warn('connector fault', { connector: req.connectorId, status: req.status, error: req.errorCode, info: req.info });
       registry.emit('status', session, req.connectorId);
       return {};
@@ -129,12 +139,12 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
     })
     .handle('DiagnosticsStatusNotification', async (req: T.DiagnosticsStatusNotificationRequest): Promise<T.DiagnosticsStatusNotificationResponse> => {
       seen();
-      await store.write(() => store.chargers.setDiagnosticsStatus(id, req.status));
+      await bestEffort('setDiagnosticsStatus', () => store.write(() => store.chargers.setDiagnosticsStatus(id, req.status)));
       return {};
     })
     .handle('FirmwareStatusNotification', async (req: T.FirmwareStatusNotificationRequest): Promise<T.FirmwareStatusNotificationResponse> => {
       seen();
-      await store.write(() => store.chargers.setFirmwareStatus(id, req.status));
+      await bestEffort('setFirmwareStatus', () => store.write(() => store.chargers.setFirmwareStatus(id, req.status)));
       log.info('firmware status', { status: req.status });
       return {};
     });

@@ -75,7 +75,8 @@ test('read-only store: connect attempts cannot be recorded, yet the daemon recon
   await until(() => up.online && up.state().reconnects >= 1, [up, 'state']);
   assert.equal(up.state().attempts[0].outcome, 'connected', 'the attempt is kept in memory');
   assert.deepEqual(await cp.heartbeat().then((r: any) => typeof r.currentTime), 'string');
-  await assert.rejects(cp.startTransaction(1, 'TAG-1', 1000), (err: any) => err.code === 'InternalError');
+  assert.deepEqual(await cp.status(1, 'Preparing'), {}, 'what a charger says of itself is still taken (kept in memory)');
+  await assert.rejects(cp.startTransaction(1, 'TAG-1', 1000), (err: any) => err.code === 'InternalError', 'a transaction message is refused, so the charger keeps it');
   assert.match((s.site.daemon.snapshot().store as any).fault.message, /read-only/);
   store.db.pragma('query_only = OFF');
   const tx = (await cp.startTransaction(1, 'TAG-1', 1000)).transactionId;
