@@ -184,7 +184,7 @@ export async function runChaos(opts: ChaosOptions): Promise<Verdict> {
 
     const figures = judgeLedger(accepted, cloud.received);
     const base = {
-      seed: opts.seed, kills, killsByPhase, cloudDrops,
+      seed: opts.seed, kills, chargers: chargers.length, killsByPhase, cloudDrops,
       accepted: accepted.length, lost: figures.lost.length, duplicates: figures.duplicates,
       duplicatesUnexplained: figures.duplicatesUnexplained.length, setAside,
       refused: chargers.reduce((a, c) => a + c.refused, 0), seconds: (Date.now() - started) / 1000,

@@ -16,6 +16,7 @@ export interface CloudCall {
 export interface Verdict {
   seed: number;
   kills: number;
+  chargers: number;
   killsByPhase: Record<string, number>;
   cloudDrops: number;
   /** Transaction messages the site answered with a CALLRESULT. */
@@ -116,6 +117,6 @@ export function formatVerdict(v: Verdict): string {
     `seconds ${v.seconds.toFixed(1)}`,
     ...v.problems.map((p) => `problem: ${p}`),
   ];
-  if (!v.ok) lines.push(`reproduce: npm run test:chaos -- --seed ${v.seed} --kills ${v.kills}`);
+  if (!v.ok) lines.push(`reproduce: npm run test:chaos -- --seed ${v.seed} --kills ${v.kills} --chargers ${v.chargers}`);
   return lines.join('\n');
 }

@@ -11,7 +11,7 @@ const SEED = Number(process.env.CHAOS_SEED ?? 20261128);
 test(`chaos, short: 6 kill -9s (seed ${SEED}): nothing lost, nothing set aside, duplicates only from calls in flight`, { timeout: 240_000 }, async () => {
   const lines: string[] = [];
   const v = await runChaos({ seed: SEED, kills: 6, chargers: 2, killEveryMs: [100, 900], drainTimeoutMs: 45_000, log: (l) => lines.push(l) });
-  const report = `${lines.join('\n')}\n${formatVerdict(v)}`;
+  const report = `${lines.join('\n')}\n${formatVerdict(v)}\nthis test alone: CHAOS_SEED=${SEED} node scripts/run-tests.mjs integration/chaos`;
   assert.equal(v.kills, 6, report);
   assert.ok(v.accepted > 0, `no transaction message was accepted at all\n${report}`);
   assert.equal(v.lost, 0, report);

@@ -58,7 +58,7 @@ for (const c of cases) {
 }
 
 test('verdict: more duplicates than broken links, or any loss or set-aside message, is a broken promise', () => {
-  const base = { seed: 1, kills: 1, killsByPhase: {}, cloudDrops: 0, accepted: 4, lost: 0, duplicates: 1, duplicatesUnexplained: 0, setAside: 0, refused: 0, seconds: 1 };
+  const base = { seed: 1, kills: 1, chargers: 1, killsByPhase: {}, cloudDrops: 0, accepted: 4, lost: 0, duplicates: 1, duplicatesUnexplained: 0, setAside: 0, refused: 0, seconds: 1 };
   const none = { lost: [], duplicates: 1, duplicatesUnexplained: [] };
   assert.deepEqual(verdictProblems(base, none), []);
   assert.equal(verdictProblems({ ...base, duplicates: 2 }, none).length, 1);
