@@ -4,12 +4,14 @@ import { benchLocalCsms } from './local-csms.js';
 import { benchBalancer } from './balancer.js';
 import { benchTelemetry } from './telemetry.js';
 import { benchUpstream } from './upstream.js';
+import { benchChaos } from './chaos.js';
 
 const groups: Record<string, () => Promise<void>> = {
   local: benchLocalCsms,
   balancer: benchBalancer,
   telemetry: benchTelemetry,
   upstream: benchUpstream,
+  chaos: benchChaos,
 };
 
 const only = process.env.BENCH_ONLY?.split(',');

@@ -30,6 +30,9 @@ export interface CloudSimOptions {
   schedule?: Scheduler;
 }
 
+/** Bound of waitFor / waitForConnection unless the caller gives one. */
+export const DEFAULT_WAIT_MS = 30_000;
+
 interface Rule {
   predicate: (call: ReceivedCall) => boolean;
   error?: { code: string; description: string };
@@ -192,17 +195,45 @@ export class CloudSimServer extends EventEmitter {
     return this.conns.get(identity)?.open ?? false;
   }
 
-  /** Resolves on the next connection of identity, or now if it is connected. */
-  waitForConnection(identity: string): Promise<void> {
+  /** Resolves on the next connection of identity, or now if it is connected; rejects after timeoutMs. */
+  waitForConnection(identity: string, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     if (this.connected(identity)) return Promise.resolve();
-    return new Promise((resolve, reject) => this.connWaiters.push({ match: (id) => id === identity, resolve: () => resolve(), reject }));
+    return this.bounded('connWaiters', (id: string) => id === identity, `a connection of ${identity}`, timeoutMs).then(() => undefined);
   }
 
-  /** Resolves with the first received CALL (past or future) that matches. */
-  waitFor(predicate: (call: ReceivedCall) => boolean): Promise<ReceivedCall> {
+  /**
+   * Resolves with the first received CALL (past or future) that matches. Bounded (a test
+   * must never hang): rejects after timeoutMs with an error naming `label` (default: the
+   * predicate's source).
+   */
+  waitFor(predicate: (call: ReceivedCall) => boolean, opts: { label?: string; timeoutMs?: number } = {}): Promise<ReceivedCall> {
     const past = this.received.find(predicate);
     if (past) return Promise.resolve(past);
-    return new Promise((resolve, reject) => this.callWaiters.push({ match: predicate, resolve, reject }));
+    const label = opts.label ?? `a CALL matching ${String(predicate).replace(/\s+/g, ' ').slice(0, 120)}`;
+    return this.bounded('callWaiters', predicate, label, opts.timeoutMs ?? DEFAULT_WAIT_MS);
+  }
+
+  private bounded<T>(key: 'callWaiters' | 'connWaiters', match: (v: T) => boolean, label: string, timeoutMs: number): Promise<T> {
+    const list = () => this[key] as unknown as Array<Waiter<T>>;
+    return new Promise<T>((resolve, reject) => {
+      const w: Waiter<T> = {
+        match,
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      // The lists are replaced (filtered) as waiters resolve, so look the list up when the time is up.
+      const timer = setTimeout(() => {
+        (this as any)[key] = list().filter((x) => x !== w);
+        reject(new Error(`CloudSim: timed out after ${timeoutMs} ms waiting for ${label}`));
+      }, timeoutMs);
+      list().push(w);
+    });
   }
 
   /** Sends a command to the site; resolves with its CALLRESULT, rejects with CloudCallError (.code). */

@@ -71,12 +71,17 @@ export class SimRpc extends EventEmitter {
   private queue: Pending[] = [];
   private inflight?: Pending;
 
-  constructor(private readonly rpc: RpcConnectOptions) {
+  constructor(private rpc: RpcConnectOptions) {
     super();
   }
 
   get connected(): boolean {
     return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Points the next connect() at another URL (a restarted CSMS on another port). */
+  protected setUrl(url: string): void {
+    this.rpc.url = url;
   }
 
   /** The subprotocol the server picked ('' before open). */

@@ -78,6 +78,11 @@ export class SimChargerState extends SimRpc {
     this.profiles = new ProfileStore(this.phases, this.voltage);
   }
 
+  /** The CSMS moved (e.g. restarted on another port): the next connect() goes to baseUrl/<id>. */
+  retarget(baseUrl: string): void {
+    this.setUrl(`${baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(this.id)}`);
+  }
+
   // ---- charger-initiated messages -------------------------------------------------------
 
   async boot(extra: object = {}): Promise<any> {

@@ -2,7 +2,9 @@
 // upstream points at it (fast reconnects), and simulated chargers.
 import { CloudSim } from '../../scripts/sim/cloud-sim.js';
 import { SimCharger } from '../../scripts/sim/charger-sim.js';
+import type { EventEmitter } from 'node:events';
 import { startSite, type TestSite } from './daemon.js';
+import { until, DEFAULT_WAIT_MS } from './until.js';
 
 export const IDENTITY = 'SITE-1';
 
@@ -65,15 +67,10 @@ export async function runTransaction(sim: SimCharger, connectorId: number, idTag
   return tx;
 }
 
-/** Resolves once the site's outbox is empty (the cloud answered and the answer is recorded). */
-export function drained(service: { state(): { outboxDepth: number }; on(e: 'state', fn: (st: { outboxDepth: number }) => void): unknown; off(e: 'state', fn: (st: { outboxDepth: number }) => void): unknown }): Promise<void> {
-  if (service.state().outboxDepth === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const onState = (st: { outboxDepth: number }) => {
-      if (st.outboxDepth !== 0) return;
-      service.off('state', onState);
-      resolve();
-    };
-    service.on('state', onState);
-  });
+/** Resolves once the site's outbox is empty (the cloud answered and the answer is recorded); bounded. */
+export function drained(
+  service: { state(): { outboxDepth: number }; on(e: 'state', fn: (st: { outboxDepth: number }) => void): unknown; off(e: 'state', fn: (st: { outboxDepth: number }) => void): unknown },
+  timeoutMs = DEFAULT_WAIT_MS,
+): Promise<void> {
+  return until(() => service.state().outboxDepth === 0, { label: "the site's outbox to drain (outboxDepth 0)", timeoutMs }, [service as unknown as EventEmitter, 'state']).then(() => undefined);
 }

@@ -1,0 +1,122 @@
+// The chaos run's verdict, as pure functions over what the chargers were told (accepted
+// messages) and what the cloud booked (its received CALLs in arrival order).
+//
+// Messages are compared by content, not by id: the site renumbers connectors and
+// transactions, and merges queued MeterValues (into one call, or into the Stop's
+// transactionData). So the unit is an item: a Start (idTag, timestamp, meterStart), a Stop
+// (timestamp, meterStop), or one meter sample (timestamp, energy register). The chargers'
+// registers are offset per connector, so two connectors never report the same item.
+
+export interface CloudCall {
+  connection: number;
+  action: string;
+  payload: any;
+}
+
+export interface Verdict {
+  seed: number;
+  kills: number;
+  chargers: number;
+  killsByPhase: Record<string, number>;
+  cloudDrops: number;
+  /** Transaction messages the site answered with a CALLRESULT. */
+  accepted: number;
+  /** Accepted messages of which some item never reached the cloud. */
+  lost: number;
+  /** Cloud calls that repeated an item the cloud had already booked. */
+  duplicates: number;
+  /** Duplicates whose earlier copy was not the call in flight when a link broke. */
+  duplicatesUnexplained: number;
+  /** Messages the site set aside as undeliverable. */
+  setAside: number;
+  /** Messages the site refused with a CALLERROR (the charger gave up on them). */
+  refused: number;
+  seconds: number;
+  ok: boolean;
+  problems: string[];
+}
+
+const energyOf = (mv: any): string => {
+  const sv = (mv?.sampledValue ?? []).find((s: any) => (s.measurand ?? 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register');
+  return String(sv?.value);
+};
+
+export const startKey = (p: any): string => `start|${p.idTag}|${p.timestamp}|${p.meterStart}`;
+export const stopKey = (p: any): string => `stop|${p.timestamp}|${p.meterStop}`;
+export const sampleKey = (mv: any): string => `sample|${mv.timestamp}|${energyOf(mv)}`;
+
+/** The items one transaction message carries (what the cloud must book exactly once). */
+export function itemsOf(action: string, payload: any): string[] {
+  switch (action) {
+    case 'StartTransaction':
+      return [startKey(payload)];
+    case 'StopTransaction':
+      return [stopKey(payload), ...(payload.transactionData ?? []).map(sampleKey)];
+    case 'MeterValues':
+      return payload.transactionId === undefined ? [] : (payload.meterValue ?? []).map(sampleKey);
+    default:
+      return [];
+  }
+}
+
+export interface LedgerFigures {
+  lost: string[];
+  duplicates: number;
+  duplicatesUnexplained: string[];
+}
+
+/**
+ * accepted: the items of each message the chargers got a CALLRESULT for.
+ * calls: every CALL the cloud received, in arrival order.
+ */
+export function judgeLedger(accepted: string[][], calls: CloudCall[]): LedgerFigures {
+  // The call in flight when a link broke is the last one the cloud received on that connection
+  // (OCPP-J allows one outstanding CALL): its answer may never have been recorded by the site.
+  const lastOnConn = new Map<number, number>();
+  calls.forEach((c, i) => lastOnConn.set(c.connection, i));
+  const firstSeen = new Map<string, number>(); // item → index of the latest call that carried it
+  let duplicates = 0;
+  const duplicatesUnexplained: string[] = [];
+  calls.forEach((c, i) => {
+    const items = itemsOf(c.action, c.payload);
+    const repeated = items.filter((k) => firstSeen.has(k));
+    if (repeated.length > 0) {
+      duplicates++;
+      const unexplained = repeated.filter((k) => lastOnConn.get(calls[firstSeen.get(k)!].connection) !== firstSeen.get(k));
+      if (unexplained.length > 0) duplicatesUnexplained.push(`${c.action} on connection ${c.connection} repeats ${unexplained[0]} (${unexplained.length} item(s)) answered earlier`);
+    }
+    for (const k of items) firstSeen.set(k, i);
+  });
+  const lost = accepted.filter((items) => items.some((k) => !firstSeen.has(k))).map((items) => items.find((k) => !firstSeen.has(k))!);
+  return { lost, duplicates, duplicatesUnexplained };
+}
+
+/** The promises: nothing lost, nothing set aside, at most one duplicate per broken link and only its call in flight. */
+export function verdictProblems(v: Omit<Verdict, 'ok' | 'problems'>, figures: LedgerFigures): string[] {
+  const problems: string[] = [];
+  if (v.lost > 0) problems.push(`${v.lost} accepted message(s) never reached the cloud, e.g. ${figures.lost.slice(0, 3).join(', ')}`);
+  if (v.setAside > 0) problems.push(`${v.setAside} message(s) set aside as undeliverable`);
+  const interruptions = v.kills + v.cloudDrops;
+  if (v.duplicates > interruptions) problems.push(`${v.duplicates} duplicate call(s) for ${interruptions} broken link(s) (at most one each)`);
+  for (const d of figures.duplicatesUnexplained.slice(0, 5)) problems.push(`duplicate not in flight at a break: ${d}`);
+  if (figures.duplicatesUnexplained.length > 5) problems.push(`... ${figures.duplicatesUnexplained.length - 5} more unexplained duplicates`);
+  return problems;
+}
+
+/** The printed verdict: one `name value` line per figure, then the problems. */
+export function formatVerdict(v: Verdict): string {
+  const lines = [
+    `chaos ${v.ok ? 'PASS' : 'FAIL'} seed=${v.seed}`,
+    `kills ${v.kills} (${Object.entries(v.killsByPhase).map(([k, n]) => `${k} ${n}`).join(', ')})`,
+    `cloud drops ${v.cloudDrops}`,
+    `accepted ${v.accepted}`,
+    `lost ${v.lost}`,
+    `duplicates ${v.duplicates} (unexplained ${v.duplicatesUnexplained})`,
+    `set aside ${v.setAside}`,
+    `refused ${v.refused}`,
+    `seconds ${v.seconds.toFixed(1)}`,
+    ...v.problems.map((p) => `problem: ${p}`),
+  ];
+  if (!v.ok) lines.push(`reproduce: npm run test:chaos -- --seed ${v.seed} --kills ${v.kills} --chargers ${v.chargers}`);
+  return lines.join('\n');
+}
