@@ -3,7 +3,8 @@
 import { CloudSim } from '../../scripts/sim/cloud-sim.js';
 import { SimCharger } from '../../scripts/sim/charger-sim.js';
 import type { EventEmitter } from 'node:events';
-import { startSite, type TestSite } from './daemon.js';
+import { rmSync } from 'node:fs';
+import { startSite, makeTempDir, type TestSite } from './daemon.js';
 import { until, DEFAULT_WAIT_MS } from './until.js';
 
 export const IDENTITY = 'SITE-1';
@@ -73,4 +74,29 @@ export function drained(
   timeoutMs = DEFAULT_WAIT_MS,
 ): Promise<void> {
   return until(() => service.state().outboxDepth === 0, { label: "the site's outbox to drain (outboxDepth 0)", timeoutMs }, [service as unknown as EventEmitter, 'state']).then(() => undefined);
+}
+
+/**
+ * A cloud and a store directory that outlive the site, for tests that restart the daemon
+ * on the same SQLite file. Everything is stopped and removed after the test.
+ */
+export async function restartableCloudSite(t: { after(fn: () => Promise<void>): void }): Promise<{ cloud: CloudSim; dir: string; start(): Promise<CloudSite> }> {
+  const dir = makeTempDir();
+  const cloud = new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
+  await cloud.start();
+  let current: CloudSite | undefined;
+  t.after(async () => {
+    await current?.stop();
+    await cloud.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    cloud,
+    dir,
+    async start() {
+      await current?.stop();
+      current = await startCloudSite({ dir, cloud });
+      return current;
+    },
+  };
 }

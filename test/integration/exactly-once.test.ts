@@ -3,12 +3,8 @@
 // for one transaction.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { startCloudSite, drained } from '../helpers/upstream-site.js';
-import { makeTempDir } from '../helpers/daemon.js';
-import { CloudSim } from '../../scripts/sim/cloud-sim.js';
-import { IDENTITY } from '../helpers/upstream-site.js';
+import { startCloudSite, restartableCloudSite, drained } from '../helpers/upstream-site.js';
 
 function journal(dbPath: string, action: string): Array<{ transaction_id: number; forwarded: number; payload: string }> {
   const db = new Database(dbPath, { readonly: true });
@@ -20,14 +16,9 @@ function journal(dbPath: string, action: string): Array<{ transaction_id: number
 }
 
 test('a MeterValues the charger re-sends after a daemon restart is stored and forwarded once', async (t) => {
-  const dir = makeTempDir();
-  const cloud = new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
-  await cloud.start();
-  t.after(async () => {
-    await cloud.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  let s = await startCloudSite({ dir, cloud });
+  const site = await restartableCloudSite(t);
+  const { cloud, dir } = site;
+  let s = await site.start();
   const cp = await s.charger('CP-3');
   const start = await cp.startTransaction(1, 'TAG-1', 1000);
   const tx = start.transactionId as number;
@@ -37,8 +28,7 @@ test('a MeterValues the charger re-sends after a daemon restart is stored and fo
   };
   assert.deepEqual(await cp.call('MeterValues', sample), {});
   // The daemon dies before the charger saw the answer: the charger sends it again to the new daemon.
-  await s.stop();
-  s = await startCloudSite({ dir, cloud });
+  s = await site.start();
   const again = await s.charger('CP-3');
   // Same content, keys in another order: still the same message.
   assert.deepEqual(await again.call('MeterValues', { meterValue: sample.meterValue, transactionId: tx, connectorId: 1 }), {});

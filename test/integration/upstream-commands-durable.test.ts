@@ -3,12 +3,9 @@
 // reservations survive upstream reconnects and daemon restarts.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { CloudSim } from '../../scripts/sim/cloud-sim.js';
 import type { SimCharger } from '../../scripts/sim/charger-sim.js';
-import { startCloudSite, IDENTITY, type CloudSite } from '../helpers/upstream-site.js';
-import { makeTempDir } from '../helpers/daemon.js';
+import { startCloudSite, restartableCloudSite, IDENTITY, type CloudSite } from '../helpers/upstream-site.js';
 import { until } from '../helpers/until.js';
 
 /** Rejects with a message naming what was awaited when `p` does not settle in time. */
@@ -48,16 +45,9 @@ function running(s: CloudSite, chargerId: string, connectorId: number): Promise<
 }
 
 test('a RemoteStart TxProfile caps only the transaction it started, and survives a restart while it runs', async (t) => {
-  const dir = makeTempDir();
-  const cloud = new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
-  await cloud.start();
-  let s: CloudSite | undefined;
-  t.after(async () => {
-    await s?.stop();
-    await cloud.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  s = await startCloudSite({ dir, cloud });
+  const site = await restartableCloudSite(t);
+  const { cloud } = site;
+  let s = await site.start();
   await within(cloud.waitFor((c) => c.action === 'BootNotification'), 5000, 'the site\'s BootNotification');
   let cp2 = await s.charger('CP-2');
   await cp2.status(1, 'Available');
@@ -86,9 +76,7 @@ test('a RemoteStart TxProfile caps only the transaction it started, and survives
   assert.deepEqual(txProfiles(s).map((p) => p.transactionId), [tx]);
 
   // A daemon restart while it runs keeps the cap of that transaction.
-  await s.stop();
-  s = undefined;
-  s = await startCloudSite({ dir, cloud });
+  s = await site.start();
   assert.equal(s.site.daemon.upstream!.caps.connectorCapA('CP-2', 1), 6);
   cp2 = await s.charger('CP-2');
 
@@ -180,16 +168,9 @@ test('SetChargingProfile, ClearChargingProfile, SendLocalList and ClearCache are
 });
 
 test('a reservation can be cancelled after an upstream reconnect and after a daemon restart; a used one is gone', async (t) => {
-  const dir = makeTempDir();
-  const cloud = new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
-  await cloud.start();
-  let s: CloudSite | undefined;
-  t.after(async () => {
-    await s?.stop();
-    await cloud.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  s = await startCloudSite({ dir, cloud });
+  const site = await restartableCloudSite(t);
+  const { cloud } = site;
+  let s = await site.start();
   await within(cloud.waitFor((c) => c.action === 'BootNotification'), 5000, 'the site\'s BootNotification');
   let cp3 = await s.charger('CP-3');
   await cp3.status(1, 'Available');
@@ -209,9 +190,7 @@ test('a reservation can be cancelled after an upstream reconnect and after a dae
   // Reserve again, restart the daemon: the charger still holds it and the site still knows it.
   assert.equal((await cloud.reserveNow(IDENTITY, { connectorId: 4, expiryDate: until1h, idTag: 'TAG', reservationId: 8 })).status, 'Accepted');
   const held = new Map(cp3.reservations);
-  await s.stop();
-  s = undefined;
-  s = await startCloudSite({ dir, cloud });
+  s = await site.start();
   await within(cloud.waitForConnection(IDENTITY), 5000, 'the restarted site\'s connection');
   cp3 = await s.charger('CP-3');
   for (const [id, r] of held) cp3.reservations.set(id, r);
