@@ -5,18 +5,12 @@ import assert from 'node:assert/strict';
 import { startSite, type TestSite } from '../helpers/daemon.js';
 import { SimCharger, type SimChargerOptions } from '../../scripts/sim/charger-sim.js';
 import type { BalancerEvent } from '../../daemon/balancer/events.js';
-import { until } from '../helpers/until.js';
+import { until, within as bounded } from '../helpers/until.js';
 
 const HOUR = 3_600_000;
 
-/** Rejects naming what it waited for when `p` takes longer than `ms`. */
-function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
+/** The shared bounded wait, with this file's argument order. */
+const within = <T>(ms: number, what: string, p: Promise<T>): Promise<T> => bounded(p, what, ms);
 
 /** One charger (1 connector, 16 A), booted and managed, charging on connector 1 with the given car. */
 async function charging(t: TestContext, sim: Partial<SimChargerOptions>, car: { carPhases: 1 | 3 }, before?: (s: SimCharger) => void) {

@@ -1,6 +1,7 @@
 // Garbage from one charger gets its defined CALLERROR (or a close), is never
 // stored, and never disturbs another charger.
 import test from 'node:test';
+import { within as bounded } from '../helpers/until.js';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { startSite, type TestSite } from '../helpers/daemon.js';
@@ -30,12 +31,8 @@ function journalRows(site: TestSite): number {
   return count(site, 'transaction_messages');
 }
 
-/** Bounds a wait; the failure names what was awaited. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
+/** The shared bounded wait, with this file's argument order. */
+const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => bounded(p, what, ms);
 
 // [what the charger sends, the CALLERROR code it gets back, the id it is answered with]
 const CASES: Array<[string, string | unknown[], string, string]> = [

@@ -11,14 +11,9 @@ import { until } from '../helpers/until.js';
 import { connectRaw, simpleChargerAnswers } from '../helpers/raw-client.js';
 import type { EventEmitter } from 'node:events';
 
-/** until() bounded in time, failing with what it waited for. */
-function within<T>(what: string, ms: number, check: () => T | undefined | null | false, ...sources: Array<[EventEmitter, string]>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([until(check, ...sources), timeout]).finally(() => clearTimeout(timer));
-}
+/** until(), bounded by `ms` and naming what it waited for. */
+const within = <T>(what: string, ms: number, check: () => T | undefined | null | false, ...sources: Array<[EventEmitter, string]>): Promise<T> =>
+  until(check, ...sources, { label: what, timeoutMs: ms });
 
 const BALANCER = { fallbackBudgetA: 16, increaseIntervalS: 0.3, profileValidityS: 4, carReactionS: 0.3 };
 /** A short boot grace keeps the tests quick; production keeps the default. */

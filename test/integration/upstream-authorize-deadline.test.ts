@@ -2,15 +2,12 @@
 // when its request reaches the site: behind a call the slow cloud is holding, the
 // Authorize expires in the queue, is never sent stale, and the offline decision answers.
 import test from 'node:test';
+import { within as bounded } from '../helpers/until.js';
 import assert from 'node:assert/strict';
 import { startCloudSite, drained, IDENTITY } from '../helpers/upstream-site.js';
 
-/** Bounds a wait; the failure names what was awaited. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
+/** The shared bounded wait, with this file's argument order. */
+const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => bounded(p, what, ms);
 
 test('an Authorize queued behind a slow cloud call is answered from the local list and never reaches the cloud', async (t) => {
   // callTimeoutS well above the cloud's delay: the outbox call holds the line until answered.

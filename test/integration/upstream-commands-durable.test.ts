@@ -6,16 +6,10 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import type { SimCharger } from '../../scripts/sim/charger-sim.js';
 import { startCloudSite, restartableCloudSite, IDENTITY, type CloudSite } from '../helpers/upstream-site.js';
-import { until } from '../helpers/until.js';
+import { until, within as bounded } from '../helpers/until.js';
 
-/** Rejects with a message naming what was awaited when `p` does not settle in time. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
+/** The shared bounded wait, with this file's argument order. */
+const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => bounded(p, what, ms);
 
 function nextCall(sim: SimCharger, action: string): Promise<any> {
   return new Promise((resolve) => {

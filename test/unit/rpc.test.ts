@@ -1,6 +1,7 @@
 // The RPC layer on its own, over a real loopback WebSocket: one outstanding CALL,
 // timeouts, error-code spellings, response validation, dead-peer detection.
 import test from 'node:test';
+import { within as bounded } from '../helpers/until.js';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { WebSocketServer, WebSocket } from 'ws';
@@ -133,12 +134,8 @@ test('a handler error becomes an InternalError CALLERROR; a handler RpcError kee
   assert.deepEqual((await next()).slice(0, 3), [4, 'h2', 'InternalError']);
 });
 
-/** Bounds a wait in a test; the failure names what was awaited. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
+/** The shared bounded wait, with this file's argument order. */
+const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => bounded(p, what, ms);
 
 test('NaN/±Infinity: an incoming CALL is refused naming the path, a CALLRESULT rejects the call, ours is never sent', async (t) => {
   const { rpc, client, next } = await pair(t);
