@@ -78,7 +78,7 @@ function loadOrExit(path: string) {
 
 async function run(configPath: string): Promise<void> {
   const config = loadOrExit(configPath);
-  const log = createLogger('site-controller', { level: config.log.level });
+  const log = createLogger('site-controller', { level: config.log.level, levels: config.log.levels });
   // A Hard reset from the cloud: stop cleanly and exit; systemd (Restart=always) starts us again.
   const daemon = createDaemon(config, { log, exitProcess: () => shutdown('Reset Hard from the cloud') });
   let stopping = false;

@@ -54,7 +54,7 @@ export interface Daemon {
 }
 
 export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
-  const log = deps.log ?? createLogger('site-controller', { level: config.log.level });
+  const log = deps.log ?? createLogger('site-controller', { level: config.log.level, levels: config.log.levels });
   const now = deps.now ?? Date.now;
   const store = new Store(config.store.path, now);
   const registry = new ChargerRegistry();

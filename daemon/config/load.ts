@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { Config } from './types.js';
 import { semanticProblems } from './rules.js';
+import { LOG_COMPONENTS } from '../log.js';
 
 const require = createRequire(import.meta.url);
 export const configSchema = require('./schema.json') as Record<string, unknown>;
@@ -34,6 +35,8 @@ function describe(e: ErrorObject): [string, string] {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties':
+      // An installer's typo in a component name: say which names exist.
+      if (e.instancePath === '/log/levels') return [displayPath(e.instancePath, String(p.additionalProperty)), `unknown component; known: ${LOG_COMPONENTS.join(', ')}`];
       return [displayPath(e.instancePath, String(p.additionalProperty)), 'unknown key'];
     case 'required':
       return [displayPath(e.instancePath, String(p.missingProperty)), 'is required'];

@@ -1,5 +1,6 @@
 // The validated, defaulted and secret-resolved configuration. Mirrors schema.json;
 // the schema is the authority for ranges and defaults.
+import type { LogComponent, LogLevel } from '../log.js';
 export type Secret = string;
 export type PhaseRotation = 'L1' | 'L2' | 'L3' | 'L1L2L3' | 'L2L3L1' | 'L3L1L2';
 
@@ -123,5 +124,9 @@ export interface Config {
   store: { path: string };
   mqtt?: MqttConfig;
   health: HealthConfig;
-  log: { level: 'debug' | 'info' | 'warn' | 'error' };
+  log: {
+    level: LogLevel;
+    /** Per component (names in log.ts LOG_COMPONENTS); `ocpp: trace` is the frame trace. */
+    levels: Partial<Record<LogComponent, LogLevel>>;
+  };
 }

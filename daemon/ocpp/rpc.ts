@@ -9,6 +9,7 @@ import type WebSocket from 'ws';
 import type { Logger } from '../log.js';
 import type { ProtocolProfile } from './protocols.js';
 import { RpcClosedError, RpcError, RpcTimeoutError, normalizeErrorCode } from './errors.js';
+import { redactSecrets } from './redact.js';
 
 export const CALL = 2;
 export const CALLRESULT = 3;
@@ -29,6 +30,11 @@ export interface RpcOptions {
   maxQueuedCalls?: number;
   /** Their CALLs waiting behind the one being handled (a peer breaking the one-outstanding rule). */
   maxPendingIncoming?: number;
+  /**
+   * Names the other end in the frame trace when `log` does not already (its fields carry
+   * `charger` on the local side): 'cloud' for the upstream link.
+   */
+  peer?: string;
 }
 
 export interface CallOptions {
@@ -87,9 +93,13 @@ export class RpcConnection extends EventEmitter {
   private readonly maxBadFrames: number;
   private readonly maxQueuedCalls: number;
   private readonly maxPendingIncoming: number;
+  /** The `ocpp` frame trace; null unless enabled, so frames are never serialized for it otherwise. */
+  private readonly frameLog: Logger | null;
 
   constructor(readonly ws: WebSocket, readonly opts: RpcOptions) {
     super();
+    const frameLog = opts.log.child('ocpp', opts.peer !== undefined ? { peer: opts.peer } : {});
+    this.frameLog = frameLog.enabled('trace') ? frameLog : null;
     this.callTimeoutMs = opts.callTimeoutMs ?? 30_000;
     this.maxBadFrames = opts.maxBadFrames ?? 10;
     this.maxQueuedCalls = opts.maxQueuedCalls ?? 1000;
@@ -186,7 +196,14 @@ export class RpcConnection extends EventEmitter {
 
   private send(frame: unknown[]): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    if (this.frameLog) this.trace('out', frame);
+    this.ws.send(text);
+  }
+
+  /** One line per frame, secrets hidden; only called when the trace is on. */
+  private trace(dir: 'in' | 'out', frame: unknown): void {
+    this.frameLog!.trace(`${dir} ${typeof frame === 'string' ? frame : JSON.stringify(redactSecrets(frame))}`);
   }
 
   private sendError(id: string, err: RpcError): void {
@@ -208,13 +225,19 @@ export class RpcConnection extends EventEmitter {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     this.alive = true;
-    if (isBinary) return this.bad('-1', new RpcError('FormatViolation', 'binary frames are not OCPP-J'));
+    if (isBinary) {
+      if (this.frameLog) this.trace('in', `<binary, ${data.length} bytes>`);
+      return this.bad('-1', new RpcError('FormatViolation', 'binary frames are not OCPP-J'));
+    }
     let frame: unknown;
     try {
       frame = JSON.parse(data.toString('utf8'));
     } catch {
+      // Not JSON, so nothing to redact by name; escaped so it stays one line.
+      if (this.frameLog) this.trace('in', JSON.stringify(data.toString('utf8').slice(0, 2000)));
       return this.bad('-1', new RpcError('FormatViolation', 'frame is not valid JSON'));
     }
+    if (this.frameLog) this.trace('in', frame);
     if (!Array.isArray(frame)) return this.bad('-1', new RpcError('FormatViolation', 'frame is not a JSON array'));
     const [type, id] = frame;
     if (typeof id !== 'string' || id.length === 0) {

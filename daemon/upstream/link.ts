@@ -37,17 +37,30 @@ export class LinkError extends Error {
 
 const CLOCK_HINT = new Set(['CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED', 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED']);
 
-/** A one-line reason for a socket-level failure, with a hint where the cause is typical. */
-export function describeSocketError(err: NodeJS.ErrnoException): string {
+/**
+ * A one-line reason for a socket-level failure, with a hint where the cause is typical.
+ * Without a phase prefix: the caller records the phase beside it (`dns: ...` in status),
+ * so a prefix here printed it twice (`dns: DNS: host not found`).
+ */
+export function describeSocketError(err: NodeJS.ErrnoException & { hostname?: string }, host?: string): string {
   const code = err.code ?? '';
-  if (code === 'ENOTFOUND') return 'DNS: host not found';
-  if (code === 'EAI_AGAIN') return 'DNS: lookup timed out (no DNS server reachable?)';
-  if (code === 'ECONNREFUSED') return 'TCP: connection refused';
-  if (code === 'ETIMEDOUT') return 'TCP: connect timed out';
+  const name = err.hostname ?? host ?? 'the host';
+  if (code === 'ENOTFOUND') return `host ${name} not found`;
+  if (code === 'EAI_AGAIN') return `lookup of ${name} timed out (no DNS server reachable?)`;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ETIMEDOUT') return 'connect timed out';
   if (code === 'ECONNRESET') return 'connection reset by peer';
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `TCP: ${code} (no route: modem down?)`;
-  if (CLOCK_HINT.has(code)) return `TLS: ${code} (is the gateway clock right?)`;
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `${code} (no route: modem down?)`;
+  if (CLOCK_HINT.has(code)) return `${code} (is the gateway clock right?)`;
   return code ? `${code}: ${err.message}` : err.message;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 export function linkUrl(base: string, identity: string): string {
@@ -121,7 +134,7 @@ export function openLink(s: LinkSettings): Promise<{ ws: WebSocket; timings: Lin
     ws.once('error', (err: NodeJS.ErrnoException) => {
       if (/subprotocol/i.test(err.message)) return fail(new LinkError('subprotocol', `the cloud did not accept subprotocol ${s.protocol}: ${err.message}`, timings));
       if (/handshake has timed out/i.test(err.message)) return fail(new LinkError(phase, `timed out in ${phase} after ${s.handshakeTimeoutMs} ms`, timings));
-      fail(new LinkError(phase, describeSocketError(err), timings));
+      fail(new LinkError(phase, describeSocketError(err, hostOf(s.url)), timings));
     });
     ws.once('open', () => {
       ws.removeAllListeners('error');

@@ -212,7 +212,7 @@ export class UpstreamService extends EventEmitter {
       timings = link.timings;
       if (this.stopped()) return void link.ws.close();
       const rpc = new RpcConnection(link.ws, {
-        protocol: getProtocol(cfg.protocol)!, log: this.log, callTimeoutMs: cfg.callTimeoutS * 1000, pingIntervalMs: cfg.pingIntervalS * 1000,
+        protocol: getProtocol(cfg.protocol)!, log: this.log, peer: 'cloud', callTimeoutMs: cfg.callTimeoutS * 1000, pingIntervalMs: cfg.pingIntervalS * 1000,
       });
       this.rpc = rpc;
       this.deps.onConnection?.(rpc);

@@ -51,7 +51,7 @@ export async function startSite(opts: { dir?: string; overrides?: Record<string,
   const dir = opts.dir ?? makeTempDir();
   const config = parseConfig(stringify(testConfigObject(dir, opts.overrides)), 'test.yaml');
   const logs: string[] = [];
-  const log = createLogger('site-controller', { level: opts.logLevel ?? 'debug', sink: (line) => logs.push(line) });
+  const log = createLogger('site-controller', { level: opts.logLevel ?? 'debug', levels: config.log.levels, sink: (line) => logs.push(line) });
   const daemon = createDaemon(config, { log, ...opts.deps });
   await daemon.start();
   const scheme = config.local.tls ? 'wss' : 'ws';

@@ -93,8 +93,10 @@ test('schedule evaluation: the period in force, W converted to A, before start a
 
 test('link errors say what a technician should check', () => {
   const e = (code: string) => Object.assign(new Error('x'), { code });
-  assert.equal(describeSocketError(e('ENOTFOUND')), 'DNS: host not found');
-  assert.equal(describeSocketError(e('ECONNREFUSED')), 'TCP: connection refused');
+  // No phase prefix (the phase is recorded beside it); the host is named.
+  assert.equal(describeSocketError(e('ENOTFOUND'), 'csms.example.com'), 'host csms.example.com not found');
+  assert.equal(describeSocketError(Object.assign(e('EAI_AGAIN'), { hostname: 'csms.example.com' })), 'lookup of csms.example.com timed out (no DNS server reachable?)');
+  assert.equal(describeSocketError(e('ECONNREFUSED')), 'connection refused');
   assert.match(describeSocketError(e('CERT_HAS_EXPIRED')), /gateway clock/);
   assert.match(describeSocketError(e('CERT_NOT_YET_VALID')), /gateway clock/);
 });
