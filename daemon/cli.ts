@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// site-controller command line: run | check | status | probe | demo (see README).
+// site-controller command line: run | check | status | probe | demo | backup | --version (see README).
 import { loadConfigFile, ConfigError } from './config/load.js';
 import { createDaemon } from './main.js';
 import { createLogger } from './log.js';
@@ -7,6 +7,9 @@ import { probeModem } from '../drivers/modem/index.js';
 import { probeMeter } from '../drivers/meters/index.js';
 import { queryControl, controlSocketPath } from './control/server.js';
 import { renderSnapshot } from './control/render.js';
+import { VERSION } from './version.js';
+import { SystemdNotifier, notifySettings } from './notify.js';
+import { backupStore, readStorePath } from './store/backup.js';
 
 export const DEFAULT_CONFIG = '/etc/site-controller/config.yaml';
 
@@ -25,6 +28,10 @@ commands:
                     read the meter once with the meter: settings; prints the values or the failure
   probe modem [-c FILE]
                     read the modem once with health.modem settings; prints the reading or the failure
+  backup -o FILE [-c FILE]
+                    an online copy of the store (store.path) while the daemon runs; the copy is
+                    checked (PRAGMA integrity_check) and written 0600
+  --version         print the version
 
 The config file comes from -c, else $SITE_CONTROLLER_CONFIG, else ${DEFAULT_CONFIG}.
 `;
@@ -37,11 +44,13 @@ interface Args {
   seconds: number;
   /** demo: print the live view even when stdout is not a terminal. */
   print: boolean;
+  /** backup: where the copy goes. */
+  output: string | undefined;
   rest: string[];
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Args {
-  const args: Args = { command: undefined, config: env.SITE_CONTROLLER_CONFIG || DEFAULT_CONFIG, json: false, seconds: 0, print: false, rest: [] };
+  const args: Args = { command: undefined, config: env.SITE_CONTROLLER_CONFIG || DEFAULT_CONFIG, json: false, seconds: 0, print: false, output: undefined, rest: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-c' || a === '--config') {
@@ -56,7 +65,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       if (!Number.isFinite(v) || v < 0) throw new Error('--seconds needs a number of seconds');
       args.seconds = v;
     }
+    else if (a === '-o' || a === '--output') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a file`);
+      args.output = v;
+    } else if (a.startsWith('--output=')) args.output = a.slice('--output='.length);
     else if (a === '-h' || a === '--help') args.command = 'help';
+    else if (a === '-V' || a === '--version') args.command = 'version';
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else if (args.command === undefined) args.command = a;
     else args.rest.push(a);
@@ -79,6 +94,9 @@ function loadOrExit(path: string) {
 async function run(configPath: string): Promise<void> {
   const config = loadOrExit(configPath);
   const log = createLogger('site-controller', { level: config.log.level, levels: config.log.levels });
+  // Under systemd (Type=notify, WatchdogSec): READY/WATCHDOG/STOPPING; without NOTIFY_SOCKET a no-op.
+  const notifier = new SystemdNotifier(notifySettings(process.env, process.pid), { log: log.child('systemd') });
+  notifier.startWatchdog();
   // A Hard reset from the cloud: stop cleanly and exit; systemd (Restart=always) starts us again.
   const daemon = createDaemon(config, { log, exitProcess: () => shutdown('Reset Hard from the cloud') });
   let stopping = false;
@@ -89,9 +107,11 @@ async function run(configPath: string): Promise<void> {
     }
     stopping = true;
     log.info('shutting down', { signal });
-    daemon.stop().then(() => process.exit(0), (err) => {
+    void notifier.stopping();
+    // The exit waits (briefly) for STOPPING=1 to reach systemd, which kills the notify helper with us.
+    daemon.stop().then(() => notifier.stop().then(() => process.exit(0)), (err) => {
       log.error('shutdown failed', { err });
-      process.exit(1);
+      void notifier.stop().then(() => process.exit(1));
     });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -115,6 +135,24 @@ async function run(configPath: string): Promise<void> {
   } catch (err) {
     log.error('could not start', { err: (err as Error).message });
     await daemon.stop().catch(() => {});
+    await notifier.stop();
+    process.exit(1);
+  }
+  // start() resolved: the store is open and migrated, the chargers' CSMS listens.
+  if (!stopping) await notifier.ready(`serving ${config.chargers.length} charger${config.chargers.length === 1 ? '' : 's'} on port ${daemon.local.port}`);
+}
+
+/** Online copy of the store; needs only store.path from the config (no secrets). */
+async function backup(configPath: string, output: string | undefined): Promise<void> {
+  if (!output) {
+    process.stderr.write(`site-controller backup: -o FILE is required\n\n${USAGE}`);
+    process.exit(2);
+  }
+  try {
+    const r = await backupStore(readStorePath(configPath), output);
+    process.stdout.write(`${r.output}: ${r.bytes} bytes, integrity ok, ${r.transactions} transaction${r.transactions === 1 ? '' : 's'}\n`);
+  } catch (err) {
+    process.stderr.write(`site-controller backup: ${(err as Error).message}\n`);
     process.exit(1);
   }
 }
@@ -203,6 +241,11 @@ export async function main(argv: string[]): Promise<void> {
       if (args.rest[0] === 'meter') return probeMeterCommand(args.config);
       process.stderr.write(`unknown probe target ${args.rest[0] ?? '(none)'}\n\n${USAGE}`);
       process.exit(2);
+    case 'backup':
+      return backup(args.config, args.output);
+    case 'version':
+      process.stdout.write(`site-controller ${VERSION}\n`);
+      return;
     case 'help':
       process.stdout.write(USAGE);
       return;

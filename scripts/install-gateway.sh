@@ -15,4 +15,11 @@ if [ ! -f /etc/site-controller/config.yaml ]; then
 fi
 install -m 0644 "$src/systemd/site-controller.service" /etc/systemd/system/site-controller.service
 systemctl daemon-reload
+# The unit grants no CAP_NET_RAW: the MTU check's ping needs ICMP datagram sockets for the group.
+read -r lo hi < /proc/sys/net/ipv4/ping_group_range || { lo=1; hi=0; }
+gid="$(getent group site-controller | cut -d: -f3)"
+if [ -z "$gid" ] || [ "$gid" -lt "$lo" ] || [ "$gid" -gt "$hi" ]; then
+  echo "net.ipv4.ping_group_range ($lo $hi) excludes group site-controller: the MTU check cannot ping;"
+  echo "  fix: echo 'net.ipv4.ping_group_range = 0 2147483647' > /etc/sysctl.d/60-ping.conf && sysctl --system"
+fi
 node "$dest/dist/daemon/cli.js" check -c /etc/site-controller/config.yaml || echo "config has problems (above); fix before starting"
