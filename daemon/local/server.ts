@@ -136,7 +136,7 @@ export class LocalServer {
     this.log[news ? 'warn' : 'debug'](`refused: ${message}`, { charger: id, remote, ...fields });
   }
 
-  /** A failed login (401): counted against the address; the failure that starts a block is logged and emitted once. */
+  /** A failed login (401 for a wrong password or certificate): counted against the address; the failure that starts a block is logged and emitted once. */
   private loginFailed(address: string): void {
     const block = this.deps.registry.limiter.fail(address, this.deps.now());
     if (!block) return;
@@ -182,7 +182,8 @@ export class LocalServer {
       if (!auth || auth.user !== id || !sameSecret(auth.password, charger.password)) {
         const what = !auth ? 'missing password (no HTTP Basic Authorization header)' : auth.user !== id ? `wrong user name ${auth.user} (must be the charger id)` : 'wrong password';
         this.refused(id, true, 'password', what, remote, { given: auth ? 'wrong' : 'none' });
-        this.loginFailed(address);
+        // No Authorization header is not a guess: some clients send credentials only after a 401 challenge.
+        if (auth) this.loginFailed(address);
         return refuse(socket, 401, { 'WWW-Authenticate': 'Basic realm="site-controller", charset="UTF-8"' });
       }
     }

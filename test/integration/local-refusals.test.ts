@@ -149,6 +149,12 @@ test('password guessing: after 5 failures an address gets 429 (even with the rig
   const good = await upgrade(`${site.url}/CP-2`, { auth: 'CP-2:secret-2', localAddress: '127.0.0.2' });
   assert.equal(good.status, 101);
 
+  // No Authorization header at all is not a guess (clients that wait for the 401 challenge): never blocked.
+  const bare: number[] = [];
+  for (let i = 0; i < 8; i++) bare.push((await upgrade(`${site.url}/CP-2`, { localAddress: '127.0.0.3' })).status);
+  assert.deepEqual(bare, Array(8).fill(401));
+  assert.equal((await upgrade(`${site.url}/CP-2`, { auth: 'CP-2:secret-2', localAddress: '127.0.0.3' })).status, 101);
+
   assert.equal(blocks.length, 1, 'one event per block');
   assert.equal(blocks[0].address, '127.0.0.1');
   assert.ok(blocks[0].until > Date.now());
