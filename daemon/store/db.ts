@@ -22,9 +22,20 @@ export interface OpenOptions {
  */
 function privateFiles(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  closeSync(openSync(path, 'a', 0o600));
+  // Only created here ('wx'), never opened for writing: SQLite decides what to do with an existing file.
+  if (!existsSync(path)) {
+    try {
+      closeSync(openSync(path, 'wx', 0o600));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
   for (const f of [path, `${path}-wal`, `${path}-shm`]) {
-    if (existsSync(f) && statSync(f).mode & 0o077) chmodSync(f, 0o600);
+    try {
+      if (statSync(f).mode & 0o077) chmodSync(f, 0o600);
+    } catch {
+      // Absent, or not ours to change (a copy opened read-only): SQLite reports what matters when it opens it.
+    }
   }
 }
 
