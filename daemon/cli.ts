@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // site-controller command line: run | check | status | probe | demo | backup | --version (see README).
-import { loadConfigFile, ConfigError } from './config/load.js';
+import { loadConfigFile, storePathOf, ConfigError } from './config/load.js';
 import { createDaemon } from './main.js';
 import { createLogger } from './log.js';
 import { probeModem } from '../drivers/modem/index.js';
@@ -79,9 +79,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   return args;
 }
 
-function loadOrExit(path: string) {
+function loadOrExit(path: string, onWarning?: (message: string) => void) {
   try {
-    return loadConfigFile(path);
+    return loadConfigFile(path, { onWarning });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(err.message + '\n');
@@ -92,8 +92,10 @@ function loadOrExit(path: string) {
 }
 
 async function run(configPath: string): Promise<void> {
-  const config = loadOrExit(configPath);
+  const warnings: string[] = [];
+  const config = loadOrExit(configPath, (w) => warnings.push(w));
   const log = createLogger('site-controller', { level: config.log.level, levels: config.log.levels });
+  for (const w of warnings) log.warn('config', { warning: w });
   // Under systemd (Type=notify, WatchdogSec): READY/WATCHDOG/STOPPING; without NOTIFY_SOCKET a no-op.
   const notifier = new SystemdNotifier(notifySettings(process.env, process.pid), { log: log.child('systemd') });
   notifier.startWatchdog();
@@ -159,7 +161,7 @@ async function backup(configPath: string, output: string | undefined): Promise<v
 
 function check(configPath: string): void {
   try {
-    const config = loadConfigFile(configPath);
+    const config = loadConfigFile(configPath, { onWarning: (w) => process.stderr.write(`warning: ${w}\n`) });
     process.stdout.write(`${configPath}: valid (site ${config.site.id}, ${config.chargers.length} charger${config.chargers.length === 1 ? '' : 's'})\n`);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
@@ -202,15 +204,19 @@ async function probeMeterCommand(configPath: string): Promise<void> {
   }
 }
 
-/** The control socket lives next to the store, so the config tells where to knock. */
+/**
+ * The control socket lives next to the store, so the config tells where to knock.
+ * Only store.path is read: no validation, no secrets, so status works without the
+ * service's environment (EnvironmentFile, credentials).
+ */
 async function status(configPath: string, json: boolean): Promise<void> {
-  const config = loadOrExit(configPath);
-  const path = controlSocketPath(config.store.path);
+  const { storePath, note } = storePathOf(configPath);
+  const path = controlSocketPath(storePath);
   try {
     const snap = await queryControl(path, 'status');
     process.stdout.write(json ? JSON.stringify(snap, null, 2) + '\n' : renderSnapshot(snap));
   } catch (err) {
-    process.stderr.write(`site-controller status: ${(err as Error).message}\n`);
+    process.stderr.write(`site-controller status: ${(err as Error).message}${note ? ` (${note})` : ''}\n`);
     process.exit(1);
   }
 }

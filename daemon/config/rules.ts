@@ -48,3 +48,18 @@ export function semanticProblems(config: Config): string[] {
   if (config.mqtt && config.mqtt.topicPrefix === undefined) config.mqtt.topicPrefix = `site-controller/${config.site.id}`;
   return problems;
 }
+
+/** The OCPP 1.6 security whitepaper: a charger's Basic-auth password has at least 16 characters. */
+export const MIN_CHARGER_PASSWORD = 16;
+
+/** What is allowed but weak: reported by `check` and logged at start, never refused. Runs on the resolved config. */
+export function semanticWarnings(config: Config): string[] {
+  const out: string[] = [];
+  config.chargers.forEach((c, i) => {
+    const n = c.password === undefined ? undefined : [...c.password].length;
+    if (n !== undefined && n < MIN_CHARGER_PASSWORD) {
+      out.push(`chargers[${i}].password: ${n} characters; the OCPP security whitepaper asks for at least ${MIN_CHARGER_PASSWORD}`);
+    }
+  });
+  return out;
+}

@@ -18,7 +18,7 @@ export interface ChargerConfig {
 export interface LocalConfig {
   listen: { host: string; port: number };
   path: string;
-  tls?: { cert: string; key: string; ca?: string; requireClientCert: boolean };
+  tls?: { cert: string; key: string; ca?: string; requireClientCert: boolean; ciphers?: string };
   allowUnknownChargers: boolean;
   heartbeatIntervalS: number;
   meterValueSampleIntervalS: number;
@@ -63,6 +63,8 @@ export interface UpstreamConfig {
   ca?: string;
   cert?: string;
   key?: string;
+  /** Replaces the default TLS suites towards the cloud (daemon/tls-policy.ts). */
+  ciphers?: string;
   protocol: 'ocpp1.6';
   bootNotification: { chargePointVendor: string; chargePointModel: string; chargePointSerialNumber?: string };
   offlineAuthorization: { allowUnknownIdTags: boolean };

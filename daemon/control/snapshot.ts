@@ -20,8 +20,10 @@ export interface SnapshotSources {
 export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
   const now = s.now();
   const ids = new Set([...s.chargers.map((c) => c.id), ...s.registry.all().map((x) => x.id)]);
+  const iso = (ms: number) => new Date(ms).toISOString();
   const chargers = [...ids].map((id) => {
     const session = s.registry.get(id);
+    const refusal = s.registry.lastRefusal(id);
     const numberOf = (c: number) => s.upstream?.service.connectors.numberOf(id, c);
     return {
       id,
@@ -34,6 +36,8 @@ export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
       model: session?.boot?.model,
       firmware: session?.boot?.firmwareVersion,
       rateUnits: session?.capabilities?.rateUnits,
+      // Why the charger was last turned away (wrong password, no common subprotocol, ...): kept after it connects, for the record.
+      lastRefusal: refusal ? { ...refusal, at: iso(refusal.at) } : null,
       connectors: session
         ? [...session.connectors.entries()].filter(([c]) => c > 0).sort(([a], [b]) => a - b).map(([c, st]) => ({
             connector: c, cloudConnector: numberOf(c), status: st.status, errorCode: st.errorCode, transactionId: st.transactionId,
@@ -47,6 +51,11 @@ export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
     uptimeS: Math.round((now - s.startedAt) / 1000),
     store: s.store ? { fault: s.store.fault } : null,
     chargers,
+    // Identities nobody configured (an installer's typo) and addresses blocked for failed logins.
+    admission: {
+      unknownChargers: s.registry.unknownChargers().map((u) => ({ ...u, firstAt: iso(u.firstAt), lastAt: iso(u.lastAt) })),
+      blocked: s.registry.blockedAddresses(now).map((b) => ({ address: b.address, until: iso(b.until), refusedWhileBlocked: b.refusedWhileBlocked })),
+    },
     upstream: s.upstream
       ? { ...s.upstream.service.state(), attempts: s.upstream.service.diagnostics(5), undeliverableMessages: s.upstream.service.outbox.undeliverable().slice(-5).map((r) => ({ seq: r.seq, action: r.action, error: r.lastError })) }
       : null,

@@ -3,6 +3,7 @@
 // commands through it, getting a clear answer when a charger is offline.
 import { EventEmitter } from 'node:events';
 import type { ChargerSession, ChargerCommand, CommandRequest, CommandResponse } from './session.js';
+import { FailureLimiter, RefusalBook, type Block, type Refusal, type RefusalReason, type UnknownCharger } from './admission.js';
 
 export class ChargerOfflineError extends Error {
   constructor(readonly chargerId: string) {
@@ -20,10 +21,27 @@ export interface ChargerEvents {
   meterValues: [session: ChargerSession, connectorId: number];
   transactionStarted: [session: ChargerSession, connectorId: number, transactionId: number];
   transactionStopped: [session: ChargerSession, transactionId: number, known: boolean];
+  /** A connection refused at admission; emitted once per change (see RefusalBook.record). */
+  refused: [event: RefusedEvent];
+  /** An address blocked after too many failed logins; once per block. */
+  blocked: [block: Block];
+}
+
+export interface RefusedEvent {
+  chargerId: string;
+  reason: RefusalReason;
+  message: string;
+  remote: string;
+  at: number;
+  /** Whether the identity is in the config (false: an unknown id, or one admitted by allowUnknownChargers). */
+  configured: boolean;
 }
 
 export class ChargerRegistry extends EventEmitter<ChargerEvents> {
   private readonly sessions = new Map<string, ChargerSession>();
+  private readonly refusals = new RefusalBook();
+  /** Failed logins per source address; kept here beside the refusals, so status and telemetry read both from one place. */
+  readonly limiter = new FailureLimiter();
 
   get(id: string): ChargerSession | undefined {
     return this.sessions.get(id);
@@ -49,6 +67,27 @@ export class ChargerRegistry extends EventEmitter<ChargerEvents> {
     });
     this.emit('connected', session);
     return old;
+  }
+
+  /** Records a refused connection; returns whether it was news (then logged at warn and emitted as 'refused'). */
+  refuse(chargerId: string, configured: boolean, r: Omit<Refusal, 'count'>): boolean {
+    const news = this.refusals.record(chargerId, r);
+    if (news) this.emit('refused', { chargerId, reason: r.reason, message: r.message, remote: r.remote, at: r.at, configured });
+    return news;
+  }
+
+  lastRefusal(chargerId: string): Refusal | undefined {
+    return this.refusals.lastRefusal(chargerId);
+  }
+
+  /** Unknown identities that knocked recently (most recent first, at most 20): often an installer's typo. */
+  unknownChargers(): UnknownCharger[] {
+    return this.refusals.unknown();
+  }
+
+  /** Addresses refused now for too many failed logins. */
+  blockedAddresses(now: number): Block[] {
+    return this.limiter.blocked(now);
   }
 
   /** Sends a command to a charger by id; rejects with ChargerOfflineError when it is not connected. */

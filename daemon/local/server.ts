@@ -1,6 +1,8 @@
 // The chargers' CSMS endpoint: ws(s)://<host>:<port><path>/<chargerId>.
 // Admission happens at the HTTP upgrade: unknown identity → 404, bad credentials →
 // 401, so a misconfigured charger sees a clear status instead of a dropped socket.
+// Every refusal is recorded in the registry (status, MQTT), and an address that
+// keeps failing to log in is answered 429 for a while (password guessing).
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { RpcConnection } from '../ocpp/rpc.js';
 import { getProtocol, SUPPORTED_PROTOCOLS } from '../ocpp/protocols.js';
 import { ChargerSession } from './session.js';
 import type { ChargerRegistry } from './registry.js';
+import { hostOf, type RefusalReason } from './admission.js';
+import { serverTlsOptions } from '../tls-policy.js';
 
 export interface LocalServerDeps {
   config: LocalConfig;
@@ -25,7 +29,7 @@ export interface LocalServerDeps {
   onSession: (session: ChargerSession) => void;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests' };
 
 function refuse(socket: Duplex, status: number, headers: Record<string, string> = {}): void {
   const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
@@ -61,8 +65,12 @@ export class LocalServer {
       noServer: true,
       maxPayload: deps.config.maxFrameBytes,
       perMessageDeflate: false,
-      // No subprotocol in common: the handshake completes without one and we close
-      // right after with a reason, which chargers log more usefully than a 400.
+      // No subprotocol in common: OCPP-J (1.6 and 2.0.1, section 3.1.2) says the CSMS
+      // MUST complete the handshake without a Sec-WebSocket-Protocol header and close
+      // at once; we do, with a close reason naming what was offered and what we speak.
+      // Many client libraries (ws among them) fail on the missing header before they
+      // read that reason, so the charger may only log "no subprotocol": the full story
+      // is in our log, status (lastRefusal) and MQTT.
       handleProtocols: (offered) => SUPPORTED_PROTOCOLS.find((p) => offered.has(p)) ?? false,
     });
   }
@@ -79,6 +87,7 @@ export class LocalServer {
       ? createHttpsServer({
           cert: readFileSync(tls.cert), key: readFileSync(tls.key), ca: tls.ca ? readFileSync(tls.ca) : undefined,
           requestCert: tls.requireClientCert, rejectUnauthorized: tls.requireClientCert,
+          ...serverTlsOptions(tls.ciphers),
         })
       : createHttpServer();
     this.server.on('request', (_req, res) => {
@@ -121,17 +130,41 @@ export class LocalServer {
     }
   }
 
+  /** Records a refusal in the registry; the log line is a warning when it is news, else debug (a charger retrying every few seconds). */
+  private refused(id: string, configured: boolean, reason: RefusalReason, message: string, remote: string, fields: Record<string, unknown> = {}): void {
+    const news = this.deps.registry.refuse(id, configured, { at: this.deps.now(), reason, message, remote });
+    this.log[news ? 'warn' : 'debug'](`refused: ${message}`, { charger: id, remote, ...fields });
+  }
+
+  /** A failed login (401 for a wrong password or certificate): counted against the address; the failure that starts a block is logged and emitted once. */
+  private loginFailed(address: string): void {
+    const block = this.deps.registry.limiter.fail(address, this.deps.now());
+    if (!block) return;
+    const seconds = Math.ceil((block.until - this.deps.now()) / 1000);
+    this.log.warn('too many failed logins: address blocked', { address, failures: block.failures, blockS: seconds });
+    this.deps.registry.emit('blocked', block);
+  }
+
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const address = hostOf(remote);
     const id = this.identityFrom(req.url);
     if (id === null) {
       this.log.warn('refused: not a charger path', { url: req.url, remote });
       return refuse(socket, 404);
     }
     const charger = this.byId.get(id);
+    // Checked before the password is even looked at: during a block the right password
+    // is refused too, so guessing learns nothing (a charger sharing the address waits it out).
+    const blockedUntil = this.deps.registry.limiter.blockedUntil(address, this.deps.now());
+    if (blockedUntil > 0) {
+      const retryS = Math.max(1, Math.ceil((blockedUntil - this.deps.now()) / 1000));
+      if (charger) this.refused(id, true, 'rate-limited', `too many failed logins from ${address}: refused for ${retryS} s more`, remote);
+      return refuse(socket, 429, { 'Retry-After': String(retryS) });
+    }
     if (!charger && !this.deps.config.allowUnknownChargers) {
-      this.log.warn('refused: unknown charger', { charger: id, remote });
+      this.refused(id, false, 'unknown-id', `unknown charger ${id} (not in the config's chargers list)`, remote);
       return refuse(socket, 404);
     }
     const tls = this.deps.config.tls;
@@ -139,25 +172,33 @@ export class LocalServer {
       // The TLS layer already checked the chain against `ca`; the certificate must also be this charger's.
       const cn = (req.socket as TLSSocket).getPeerCertificate?.()?.subject?.CN;
       if (cn !== id) {
-        this.log.warn('refused: client certificate is not for this charger', { charger: id, cn, remote });
+        this.refused(id, charger !== undefined, 'client-certificate', `client certificate is for ${cn ?? 'nobody'}, not for this charger`, remote, { cn });
+        this.loginFailed(address);
         return refuse(socket, 401);
       }
     }
     if (charger?.password !== undefined) {
       const auth = parseBasicAuth(req.headers.authorization);
       if (!auth || auth.user !== id || !sameSecret(auth.password, charger.password)) {
-        this.log.warn('refused: wrong or missing password', { charger: id, remote, given: auth ? 'wrong' : 'none' });
+        const what = !auth ? 'missing password (no HTTP Basic Authorization header)' : auth.user !== id ? `wrong user name ${auth.user} (must be the charger id)` : 'wrong password';
+        this.refused(id, true, 'password', what, remote, { given: auth ? 'wrong' : 'none' });
+        // No Authorization header is not a guess: some clients send credentials only after a 401 challenge.
+        if (auth) this.loginFailed(address);
         return refuse(socket, 401, { 'WWW-Authenticate': 'Basic realm="site-controller", charset="UTF-8"' });
       }
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, id, charger, remote));
+    this.deps.registry.limiter.succeed(address, this.deps.now());
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, id, charger, remote, offered));
   }
 
-  private onConnection(ws: WebSocket, id: string, charger: ChargerConfig | undefined, remote: string): void {
+  private onConnection(ws: WebSocket, id: string, charger: ChargerConfig | undefined, remote: string, offered: string[]): void {
     const protocol = ws.protocol ? getProtocol(ws.protocol) : undefined;
     if (!protocol) {
-      this.log.warn('refused: no OCPP subprotocol in common', { charger: id, remote, supported: SUPPORTED_PROTOCOLS.join(',') });
-      ws.close(1002, `no supported subprotocol; offer one of ${SUPPORTED_PROTOCOLS.join(', ')}`);
+      const message = `no OCPP subprotocol in common: offered ${offered.length ? offered.join(', ') : 'none'}; supported ${SUPPORTED_PROTOCOLS.join(', ')}`;
+      this.refused(id, charger !== undefined, 'subprotocol', message, remote, { offered: offered.join(',') || 'none', supported: SUPPORTED_PROTOCOLS.join(',') });
+      // A close reason is at most 123 bytes.
+      ws.close(1002, Buffer.from(message).subarray(0, 123).toString());
       return;
     }
     const { config } = this.deps;

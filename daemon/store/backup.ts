@@ -8,22 +8,7 @@
 import Database from 'better-sqlite3';
 import { readFileSync, renameSync, rmSync, chmodSync, existsSync, statSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { parse } from 'yaml';
-
-/** schema.json's default for store.path. */
-export const DEFAULT_STORE_PATH = '/var/lib/site-controller/site.db';
-
-/**
- * store.path from a config file without validating or resolving anything else: the backup must
- * work from a root shell that lacks the service's environment (secrets in env variables).
- */
-export function storePathFromConfig(text: string): string {
-  const raw = parse(text) as { store?: { path?: unknown } } | null;
-  const p = raw?.store?.path;
-  if (p === undefined) return DEFAULT_STORE_PATH;
-  if (typeof p !== 'string' || p === '') throw new Error('store.path must be a non-empty string');
-  return p;
-}
+import { storePathFromConfig } from '../config/load.js';
 
 export function readStorePath(configFile: string): string {
   let text: string;

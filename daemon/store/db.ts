@@ -1,7 +1,7 @@
 // The SQLite store: WAL, versioned migrations, and a group-commit queue whose
 // promises resolve only once the commit is on disk (see CommitQueue).
 import Database from 'better-sqlite3';
-import { mkdirSync, openSync, closeSync, statSync, fdatasync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, statSync, fdatasync, chmodSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations, type Migration } from './migrations.js';
 
@@ -13,8 +13,34 @@ export interface OpenOptions {
   migrations?: Migration[];
 }
 
+/**
+ * The store holds id tags, transactions and the cloud's messages: only the service
+ * user may read it. A directory we create is 0700 (an existing one, e.g. systemd's
+ * StateDirectory, is left as its owner set it). The database file is created 0600
+ * before SQLite opens it, and an older 0644 one is tightened; SQLite gives the -wal
+ * and -shm files the database file's mode, whatever the umask.
+ */
+function privateFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // Only created here ('wx'), never opened for writing: SQLite decides what to do with an existing file.
+  if (!existsSync(path)) {
+    try {
+      closeSync(openSync(path, 'wx', 0o600));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if (statSync(f).mode & 0o077) chmodSync(f, 0o600);
+    } catch {
+      // Absent, or not ours to change (a copy opened read-only): SQLite reports what matters when it opens it.
+    }
+  }
+}
+
 export function openDatabase(opts: OpenOptions): Db {
-  if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+  if (opts.path !== ':memory:') privateFiles(opts.path);
   const db = new Database(opts.path);
   db.pragma('journal_mode = WAL');
   // Durability comes from CommitQueue syncing the WAL before answering; see there.

@@ -3,6 +3,7 @@
 // payload carries `ts` (ISO 8601, UTC): the time the facts are as of.
 import type { MeterReading } from '../../drivers/meters/types.js';
 import type { ChargerSession, ConnectorState } from '../local/session.js';
+import type { Refusal } from '../local/admission.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null | undefined) => (ms == null || !Number.isFinite(ms) ? null : iso(ms));
@@ -17,6 +18,8 @@ export interface ChargerSnapshot {
   model: string | null;
   firmwareVersion: string | null;
   connectors: Record<string, ConnectorSnapshot>;
+  /** Why the charger was last refused at admission (null: never since start). */
+  lastRefusal: (Omit<Refusal, 'at'> & { at: string }) | null;
 }
 
 export interface ConnectorSnapshot {
@@ -55,7 +58,7 @@ export type ChargerLike = Pick<ChargerSession, 'connectors' | 'connectedAt' | 'l
  * chargers/<id>: `session` is the charger's current or last session (undefined for
  * a configured charger that never connected since start); `connected` says which.
  */
-export function chargerPayload(id: string, session: ChargerLike | undefined, connected: boolean, now: number): ChargerSnapshot {
+export function chargerPayload(id: string, session: ChargerLike | undefined, connected: boolean, now: number, refusal?: Refusal): ChargerSnapshot {
   const connectors: Record<string, ConnectorSnapshot> = {};
   if (session) for (const [n, c] of [...session.connectors].sort((a, b) => a[0] - b[0])) connectors[String(n)] = connectorSnapshot(c);
   return {
@@ -68,6 +71,7 @@ export function chargerPayload(id: string, session: ChargerLike | undefined, con
     model: session?.boot?.model ?? null,
     firmwareVersion: session?.boot?.firmwareVersion ?? null,
     connectors,
+    lastRefusal: refusal ? { ...refusal, at: iso(refusal.at) } : null,
   };
 }
 
@@ -126,6 +130,8 @@ const KNOWN_CODES: Record<string, 'alarm' | 'cleared'> = {
   'fallback-rejected': 'alarm',
   'fallback-unavailable': 'alarm',
   'charger-unbalanceable': 'alarm',
+  'charger-refused': 'alarm',
+  'charger-login-blocked': 'alarm',
 };
 
 /**

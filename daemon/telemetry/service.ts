@@ -9,7 +9,8 @@
 import { EventEmitter } from 'node:events';
 import type { MqttConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { ChargerRegistry } from '../local/registry.js';
+import type { ChargerRegistry, RefusedEvent } from '../local/registry.js';
+import type { Block } from '../local/admission.js';
 import type { ChargerSession } from '../local/session.js';
 import { errorMessage } from '../health/exec.js';
 import { MqttPublisher, type PublisherStats } from './mqtt-client.js';
@@ -110,6 +111,15 @@ export class TelemetryService extends EventEmitter<{ connect: []; disconnect: []
       if (s) this.sessions.set(id, { connectors: s.connectors, connectedAt: s.connectedAt, lastSeenAt: s.lastSeenAt, boot: s.boot });
       this.markCharger(id);
       this.event('local', { type: 'info', code: 'charger-disconnected', charger: id, closeCode: code, message: `charger ${id} disconnected (${code}${reason ? ` ${reason}` : ''})` });
+    });
+    // Refusals are emitted once per change by the registry, so a charger retrying every few seconds is one event.
+    this.listen(reg, 'refused', (e: RefusedEvent) => {
+      // Only configured chargers have a retained topic: unknown identities are chosen by whoever connects.
+      if (e.configured) this.markCharger(e.chargerId);
+      this.event('local', { type: 'alarm', code: 'charger-refused', charger: e.chargerId, reason: e.reason, remote: e.remote, configured: e.configured, message: `charger ${e.chargerId} refused: ${e.message} (from ${e.remote})` });
+    });
+    this.listen(reg, 'blocked', (b: Block) => {
+      this.event('local', { type: 'alarm', code: 'charger-login-blocked', address: b.address, until: new Date(b.until).toISOString(), message: `${b.failures} failed charger logins from ${b.address}: refused until ${new Date(b.until).toISOString()}` });
     });
     for (const name of ['booted', 'configured', 'transactionStarted', 'transactionStopped'] as const) {
       this.listen(reg, name, (s: ChargerSession) => this.seen(s));
@@ -213,7 +223,7 @@ export class TelemetryService extends EventEmitter<{ connect: []; disconnect: []
     if (!build) {
       build = () => {
         const current = this.deps.registry.get(id);
-        return chargerPayload(id, current ?? this.sessions.get(id), current !== undefined, this.now());
+        return chargerPayload(id, current ?? this.sessions.get(id), current !== undefined, this.now(), this.deps.registry.lastRefusal(id));
       };
       this.chargerBuilders.set(id, build);
     }

@@ -5,6 +5,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { clientTlsOptions } from '../tls-policy.js';
 
 export type LinkPhase = 'dns' | 'tcp' | 'tls' | 'upgrade' | 'subprotocol' | 'boot' | 'connected';
 
@@ -23,6 +24,8 @@ export interface LinkSettings {
   ca?: string;
   cert?: string;
   key?: string;
+  /** OpenSSL cipher string replacing the default AEAD-only list (upstream.ciphers). */
+  ciphers?: string;
   protocol: string;
   handshakeTimeoutMs: number;
   maxPayload: number;
@@ -84,7 +87,7 @@ export function openLink(s: LinkSettings): Promise<{ ws: WebSocket; timings: Lin
       phase = 'tcp';
     }
     const socket: net.Socket = isTls
-      ? tls.connect({ ...options, path: undefined, servername: options.servername ?? (net.isIP(host) ? '' : host) })
+      ? tls.connect({ ...options, ...clientTlsOptions(s.ciphers), path: undefined, servername: options.servername ?? (net.isIP(host) ? '' : host) })
       : net.connect({ ...options, path: options.socketPath });
     socket.once('lookup', (err) => {
       if (err) return;

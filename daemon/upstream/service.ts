@@ -206,7 +206,7 @@ export class UpstreamService extends EventEmitter {
     let timings: LinkTimings = {};
     try {
       const link = await openLink({
-        url: cfg.url, identity: cfg.identity, password: cfg.password, ca: cfg.ca, cert: cfg.cert, key: cfg.key,
+        url: cfg.url, identity: cfg.identity, password: cfg.password, ca: cfg.ca, cert: cfg.cert, key: cfg.key, ciphers: cfg.ciphers,
         protocol: cfg.protocol, handshakeTimeoutMs: cfg.handshakeTimeoutS * 1000, maxPayload: 16 * 1024 * 1024,
       });
       timings = link.timings;

@@ -39,7 +39,8 @@ export function testConfigObject(dir: string, overrides: Record<string, any> = {
 
 export function writeConfig(dir: string, obj: Record<string, any>): string {
   const file = join(dir, 'config.yaml');
-  writeFileSync(file, stringify(obj));
+  // 0600: the test configs carry inline passwords, and the daemon refuses those in a file others can read.
+  writeFileSync(file, stringify(obj), { mode: 0o600 });
   return file;
 }
 

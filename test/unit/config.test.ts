@@ -75,7 +75,7 @@ test('YAML syntax errors and duplicate keys name the line', () => {
 test('secrets come from env and files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sc-cfg-'));
   try {
-    writeFileSync(join(dir, 'pw'), 'from-file\n');
+    writeFileSync(join(dir, 'pw'), 'from-file\n', { mode: 0o600 });
     const c = parseConfig(`${MIN}chargers:\n  - { id: A, password: { file: ${join(dir, 'pw')} } }\n  - { id: B, password: { env: CP_B_PW } }\n`, 't.yaml', { env: { CP_B_PW: 'from-env' } });
     assert.equal(c.chargers[0].password, 'from-file');
     assert.equal(c.chargers[1].password, 'from-env');

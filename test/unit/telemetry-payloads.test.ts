@@ -59,6 +59,7 @@ test('chargers/<id>: connection, boot info and per-connector live figures', () =
       '1': { status: 'Charging', errorCode: 'NoError', transactionId: 42, currentA: [16, 15.9, null], powerW: 7300, energyWh: 1500, offeredA: 16, measuredAt: '2026-11-21T10:00:03.000Z', updatedAt: '2026-11-21T10:00:02.000Z' },
       '2': { status: 'Available', errorCode: 'NoError', transactionId: null, currentA: null, powerW: null, energyWh: null, offeredA: null, measuredAt: null, updatedAt: '2026-11-21T10:00:01.000Z' },
     },
+    lastRefusal: null,
   });
   assert.deepEqual(Object.keys(p.connectors), ['1', '2']);
   // Gone: the last known connectors stay, connectedAt does not.
@@ -68,7 +69,11 @@ test('chargers/<id>: connection, boot info and per-connector live figures', () =
   assert.equal(gone.connectors['1']!.transactionId, 42);
   // Configured but never seen.
   assert.deepEqual(chargerPayload('CP-9', undefined, false, T0), {
-    ts: '2026-11-21T10:00:00.000Z', id: 'CP-9', connected: false, connectedAt: null, lastSeenAt: null, vendor: null, model: null, firmwareVersion: null, connectors: {},
+    ts: '2026-11-21T10:00:00.000Z', id: 'CP-9', connected: false, connectedAt: null, lastSeenAt: null, vendor: null, model: null, firmwareVersion: null, connectors: {}, lastRefusal: null,
+  });
+  // Refused at admission: why, when and from where.
+  assert.deepEqual(chargerPayload('CP-9', undefined, false, T0, { at: T0 - 1000, reason: 'password', message: 'wrong password', remote: '10.0.0.5:40000', count: 3 }).lastRefusal, {
+    at: '2026-11-21T09:59:59.000Z', reason: 'password', message: 'wrong password', remote: '10.0.0.5:40000', count: 3,
   });
 });
 
