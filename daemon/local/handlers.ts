@@ -98,7 +98,7 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
       const { id: transactionId, duplicate } = await store.write(() => store.transactions.start({
         chargerId: id, connectorId: req.connectorId, idTag: req.idTag, authStatus: idTagInfo.status,
         meterStartWh: req.meterStart, startedAt: req.timestamp, reservationId: req.reservationId, payload: req,
-      }));
+      }), 'transaction');
       session.connector(req.connectorId, now()).transactionId = transactionId;
       log.info('transaction started', { connector: req.connectorId, tx: transactionId, idTag: req.idTag, auth: idTagInfo.status, retry: duplicate || undefined });
       registry.emit('transactionStarted', session, req.connectorId, transactionId);
@@ -110,7 +110,7 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
       const r = await store.write(() => store.transactions.stop({
         chargerId: id, transactionId: req.transactionId, idTag: req.idTag, meterStopWh: req.meterStop,
         stoppedAt: req.timestamp, reason: req.reason, payload: req,
-      }));
+      }), 'transaction');
       for (const c of session.connectors.values()) if (c.transactionId === req.transactionId) c.transactionId = null;
       if (!r.known) log.warn('StopTransaction for an unknown transaction: recorded and acknowledged', { tx: req.transactionId });
       else if (r.conflict) log.warn('second StopTransaction with another end for a stopped transaction: kept for audit, not sent to the cloud', { tx: req.transactionId, timestamp: req.timestamp, meterStop: req.meterStop });
@@ -123,7 +123,7 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
       checkConnector('MeterValues', req.connectorId);
       if (req.transactionId !== undefined) {
         const txId = req.transactionId;
-        const r = await store.write(() => store.transactions.meterValues(id, txId, req));
+        const r = await store.write(() => store.transactions.meterValues(id, txId, req), 'transaction');
         if (!r.known && !r.duplicate) log.warn('MeterValues for an unknown transaction: recorded', { tx: txId });
         if (r.duplicate) log.info('MeterValues re-sent by the charger: already recorded, not stored again', { tx: txId });
       }

@@ -65,10 +65,15 @@ export class Store extends EventEmitter<{ event: [StoreEvent] }> {
     }
   }
 
-  /** Runs fn in the next group commit; resolves after it is on disk. */
-  write<T>(fn: () => T): Promise<T> {
+  /**
+   * Runs fn in the next group commit; resolves after it is on disk. `transaction`: a
+   * charger's transaction message. Any write failing for a storage reason raises the fault;
+   * only a transaction message stored again clears it (a small write that fits in a free
+   * page says nothing about a full disk, and would make the alarm flap).
+   */
+  write<T>(fn: () => T, kind: 'transaction' | 'other' = 'other'): Promise<T> {
     const p = this.commits.run(fn);
-    p.then(this.wrote, this.writeFailed);
+    p.then(kind === 'transaction' ? this.wrote : undefined, this.writeFailed);
     return p;
   }
 
@@ -81,7 +86,7 @@ export class Store extends EventEmitter<{ event: [StoreEvent] }> {
     const f = this.faultState;
     if (!f) return;
     this.faultState = null;
-    this.emit('event', { type: 'cleared', code: 'store-write-failed', message: `store writes succeed again (failing since ${new Date(f.since).toISOString()}: ${f.message})` });
+    this.emit('event', { type: 'cleared', code: 'store-write-failed', message: `transaction messages are stored again (failing since ${new Date(f.since).toISOString()}: ${f.message})` });
   };
 
   private readonly writeFailed = (err: unknown): void => {
