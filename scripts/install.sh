@@ -51,7 +51,7 @@ release_value() { sed -n "s/^$1=//p" "$2/RELEASE"; }
 [ -f "$src/RELEASE" ] || die "$src/RELEASE is missing: run this from an unpacked release tarball (npm run package)"
 version="$(release_value version "$src")"
 
-command -v node >/dev/null 2>&1 || die "node is not on PATH: install Node.js 20, 22 or 24 first"
+command -v node >/dev/null 2>&1 || die "node is not on PATH: install Node.js 20 or 22 first (docs/operations.md)"
 # better-sqlite3's addon only loads in the Node major (ABI) it was built for.
 want_abi="$(release_value nodeAbi "$src")"
 have_abi="$(node -p process.versions.modules)"

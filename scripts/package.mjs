@@ -58,6 +58,12 @@ function main() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const version = opts.version ?? pkg.version;
   if (!/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/.test(version)) throw new Error(`version ${version}: letters, digits and . + _ - only (it names a directory)`);
+  // A tarball for a Node the package does not support would install and then fail on the gateway.
+  const engines = /^>=(\d+)(?: <(\d+))?$/.exec(pkg.engines?.node ?? '');
+  const major = Number(process.versions.node.split('.')[0]);
+  if (engines && (major < Number(engines[1]) || (engines[2] && major >= Number(engines[2])))) {
+    throw new Error(`Node ${process.version} is outside engines.node (${pkg.engines.node}): package with a supported Node (docs/operations.md)`);
+  }
   if (!existsSync(join(root, 'dist/daemon/cli.js'))) throw new Error('dist/ is missing: run npm run build first (npm run package does)');
   if (!existsSync(join(root, 'node_modules'))) throw new Error('node_modules is missing: run npm ci first');
 
@@ -105,7 +111,6 @@ function main() {
     writeFileSync(join(dir, 'RELEASE'), Object.entries(release).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
 
     mkdirSync(opts.out, { recursive: true });
-    const major = process.versions.node.split('.')[0];
     const tarball = join(opts.out, `${name}-${process.platform}-${process.arch}-node${major}.tar.gz`);
     // Owned by root in the archive, so extracting as root does not hand files to a build user.
     execFileSync('tar', ['-czf', tarball, '--owner=0', '--group=0', '--numeric-owner', '-C', stage, name], { stdio: 'inherit' });
