@@ -179,6 +179,7 @@ install_entry_points() {
   sed -E 's#/opt/site-controller/(dist/|README\.md)#/opt/site-controller/current/\1#g' \
     "$base/current/systemd/site-controller.service" > "$unit.tmp.$$"
   chmod 0644 "$unit.tmp.$$"
+  cmp -s "$unit.tmp.$$" "$unit" || changed=true
   mv -T "$unit.tmp.$$" "$unit"
   local bin="$root/usr/local/bin/site-controller"
   printf '#!/bin/sh\n# site-controller: runs the current version (install.sh switches it).\nexec node %s/opt/site-controller/current/dist/daemon/cli.js "$@"\n' "$root" > "$bin.tmp.$$"
@@ -187,13 +188,18 @@ install_entry_points() {
 }
 
 restart_service() {
+  if ! $changed; then
+    say "nothing changed: the service is left as it is"
+    return
+  fi
   if ! $real || ! $restart || ! command -v systemctl >/dev/null 2>&1 || [ ! -d /run/systemd/system ]; then
     say "service not restarted (prefix, --no-restart or no systemd): restart site-controller yourself when ready"
     return
   fi
   systemctl daemon-reload
   if systemctl is-enabled --quiet site-controller 2>/dev/null || systemctl is-active --quiet site-controller; then
-    systemctl restart site-controller
+    systemctl restart site-controller ||
+      die "site-controller did not start on $(readlink "$base/current"): journalctl -u site-controller -n 50; to go back: $0 --rollback"
     say "site-controller restarted on $(readlink "$base/current")"
   else
     say "when the config is filled: systemctl enable --now site-controller"
@@ -210,12 +216,15 @@ check_config() {
 
 mkdir -p "$base"
 current="$(readlink "$base/current" 2>/dev/null || true)"
+# Whether the service must be restarted: another version, or another unit.
+changed=false
 
 if $rollback; then
   previous="$(readlink "$base/previous" 2>/dev/null || true)"
   [ -n "$previous" ] || die "no previous version recorded in $base/previous: nothing to roll back to"
   [ -d "$base/$previous" ] || die "previous version $previous is not in $base"
   switch_link current "$previous"
+  changed=true
   # Not a toggle: a second --rollback must not bring back the version just left.
   rm -f "$base/previous"
   install_entry_points
@@ -233,7 +242,10 @@ if [ -n "$current" ] && [ "$current" != "$version" ]; then
   backup_store "$current"
   switch_link previous "$current"
 fi
-[ "$current" = "$version" ] || switch_link current "$version"
+if [ "$current" != "$version" ]; then
+  switch_link current "$version"
+  changed=true
+fi
 say "current is $version${current:+ (was $current)}"
 install_entry_points
 install_config

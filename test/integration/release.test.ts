@@ -140,6 +140,7 @@ test('install, fill the config, upgrade with a store backup, install again, roll
   r = await install(V2);
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /already unpacked/);
+  assert.match(r.out, /nothing changed: the service is left as it is/, 'a repeated install does not restart the service');
   assert.equal(link('current'), V2);
   assert.equal(link('previous'), V1);
   assert.equal(backups().length, 1, 'no second backup');
