@@ -94,7 +94,9 @@ unpack() {
   cp -a "$src/." "$tmp/"
   if $real; then chown -R root:root "$tmp"; fi
   if [ -e "$dest" ]; then
-    # Another build of the same version: the old directory goes aside first.
+    # Another build of the same version: the old directory goes aside first, and a
+    # service running it must restart to run the new build.
+    changed=true
     mv -T "$dest" "$base/.$version.old.$$"
     mv -T "$tmp" "$dest"
     rm -rf "$base/.$version.old.$$"
@@ -131,6 +133,8 @@ backup_store() {
   if [ ! -f "$db" ]; then say "no store at $db yet: nothing to back up"; return; fi
   mkdir -p "$(dirname "$db")/backups"
   chmod 0700 "$(dirname "$db")/backups"
+  # The service user may write its own backups there too (site-controller backup -o ...).
+  if $real; then chown site-controller:site-controller "$(dirname "$db")/backups"; fi
   out="$(dirname "$db")/backups/site-$from-$(date -u +%Y%m%dT%H%M%SZ).db"
   # Under a prefix the command would read the config's real (unprefixed) store path.
   if $real && node "$dir/dist/daemon/cli.js" backup -o "$out" -c "$config" >/dev/null 2>&1 && [ -s "$out" ]; then
