@@ -9,7 +9,7 @@ node_bin="$(command -v node)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 unit="$tmp/site-controller.service"
-sed -e "s#/usr/bin/node#$node_bin#g" -e "s#/opt/site-controller#$repo#g" "$repo/systemd/site-controller.service" > "$unit"
+sed -e "s#/usr/bin/node#$node_bin#g" -e "s#/opt/site-controller/current#$repo#g" -e "s#/opt/site-controller#$repo#g" "$repo/systemd/site-controller.service" > "$unit"
 
 verify="$(systemd-analyze verify "$unit" 2>&1 || true)"
 about_unit="$(printf '%s\n' "$verify" | grep -F 'site-controller.service' || true)"

@@ -120,12 +120,19 @@ test('throttle: first hit at once, a burst collapses into one trailing fire, zer
   assert.deepEqual(fired, ['a1']);
   now += 4999; // within the interval: the trailing fire is 1 ms away
   let trailing!: () => void;
-  const done = new Promise<void>((r) => (trailing = r));
+  // The throttle's timer is unref'd (telemetry never keeps the process up), so this
+  // ref'd deadline is what keeps the event loop alive while we wait (Node 22+ ends a
+  // test whose only pending work is an unref'd timer).
+  let guard!: NodeJS.Timeout;
+  const done = new Promise<void>((resolve, reject) => {
+    trailing = resolve;
+    guard = setTimeout(() => reject(new Error('the trailing fire did not come within 2 s')), 2000);
+  });
   th.hit('a', () => (fired.push('a2'), trailing()));
   th.hit('a', () => fired.push('a3')); // collapses into the pending fire
   th.hit('b', () => fired.push('b1')); // keys are independent
   assert.deepEqual(fired, ['a1', 'b1']);
-  await done;
+  await done.finally(() => clearTimeout(guard));
   assert.deepEqual(fired, ['a1', 'b1', 'a2']);
   th.clear();
 
