@@ -86,7 +86,8 @@ export async function runChaos(opts: ChaosOptions): Promise<Verdict> {
       },
     };
     const configFile = join(dir, 'config.yaml');
-    writeFileSync(configFile, stringify(config));
+    // 0600: the config carries charger and cloud passwords (the daemon refuses one others can read).
+    writeFileSync(configFile, stringify(config), { mode: 0o600 });
     const start = async () => {
       daemon = await bounded(spawnDaemon(configFile), 'the daemon to listen', 30_000);
       return `ws://127.0.0.1:${daemon.port}/ocpp`;
