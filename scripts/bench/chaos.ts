@@ -11,6 +11,9 @@ export async function benchChaos(): Promise<void> {
   report('chaos_kills', v.kills, 'kills');
   report('chaos_accepted', v.accepted, 'messages');
   report('chaos_lost', v.lost, 'messages');
+  report('chaos_cloud_drops', v.cloudDrops, 'drops');
+  // The bound beside the figure: at most one duplicate per broken link (kill or cloud drop).
+  report('chaos_duplicates_bound', v.kills + v.cloudDrops, 'calls');
   report('chaos_duplicates', v.duplicates, 'calls');
   report('chaos_duplicates_unexplained', v.duplicatesUnexplained, 'calls');
   report('chaos_set_aside', v.setAside, 'messages');
