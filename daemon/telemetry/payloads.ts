@@ -142,6 +142,7 @@ export function eventPayload(source: string, event: unknown, now: number): Event
   const base = statePayload(e, now);
   const rawType = typeof e.type === 'string' ? e.type : undefined;
   const code = typeof e.code === 'string' ? e.code : rawType && !KINDS.has(rawType) ? rawType : `${source}-event`;
+  delete base.kind; // said in `type`
   return {
     ...base,
     ts: base.ts as string,

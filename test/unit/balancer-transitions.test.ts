@@ -106,6 +106,7 @@ test('MQTT: the meter payload carries the last read error; a balancer event may 
   });
   const starved = eventPayload('balancer', { type: 'mode-changed', ts: T0, mode: 'insufficient', previousMode: 'normal', kind: 'alarm', detail: 'the budget cannot give...' }, T0);
   assert.deepEqual([starved.type, starved.code, starved.mode, starved.message], ['alarm', 'mode-changed', 'insufficient', 'the budget cannot give...']);
+  assert.equal(starved.kind, undefined, 'the kind is said in type');
   const back = eventPayload('balancer', { type: 'mode-changed', ts: T0, mode: 'normal', kind: 'cleared' }, T0);
   assert.equal(back.type, 'cleared');
   const paused = eventPayload('balancer', { type: 'connector-paused', ts: T0, chargerId: 'CP-B', connectorId: 1, reason: 'no-room' }, T0);
