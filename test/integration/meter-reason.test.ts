@@ -21,7 +21,7 @@ function within<T>(p: Promise<T>, what: string): Promise<T> {
 
 async function siteWithMeter(t: test.TestContext, meter: Record<string, unknown>): Promise<{ site: TestSite; events: BalancerEvent[] }> {
   const site = await startSite({
-    overrides: { meter: { model: 'sdm630', transport: 'tcp', pollIntervalMs: 100, timeoutMs: 100, staleAfterMs: 1000, ...meter } },
+    overrides: { meter: { model: 'sdm630', transport: 'tcp', pollIntervalMs: 100, timeoutMs: 100, staleAfterMs: 2000, ...meter } },
     deps: { meterBackoff: { initialMs: 20, maxMs: 100 } },
   });
   t.after(() => site.stop());
