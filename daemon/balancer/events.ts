@@ -7,6 +7,10 @@ import type { RateUnit, ProfileForm } from './profiles.js';
 export type BalancerEventType =
   | 'meter-lost' // no good sample for staleAfterMs: fallback budget
   | 'meter-restored' // a good sample again: back to normal
+  | 'meter-error' // while stale, reads began failing for another reason (in `reason`)
+  | 'mode-changed' // normal / capped / fallback / insufficient (`mode`, `previousMode`)
+  | 'connector-paused' // a session held at 0 A (`reason`: see PauseReason)
+  | 'connector-resumed' // no longer held at 0 A (given room, or its session or charger is gone)
   | 'profile-rejected' // a charger refused a form of the dynamic limit; the next is tried
   | 'fallback-rejected' // a charger refused the dead man's switch profile in every unit: its dynamic limit gets no end
   | 'fallback-unavailable' // no stack level free below the dynamic limit: no switch, the dynamic limit gets no end
@@ -19,6 +23,12 @@ export interface BalancerEvent {
   connectorId?: number;
   form?: ProfileForm;
   unit?: RateUnit;
+  /** meter-lost / meter-error: the read error in the words of `probe meter`; connector-paused: why. */
+  reason?: string;
+  mode?: BalancerMode;
+  previousMode?: BalancerMode;
+  /** What a dashboard makes of it (MQTT `events` type); omitted: by its type (telemetry/payloads.ts). */
+  kind?: 'alarm' | 'cleared' | 'info';
   detail?: string;
 }
 

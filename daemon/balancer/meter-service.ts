@@ -19,6 +19,8 @@ export interface MeterServiceEvents {
   sample: [reading: MeterReading, at: number];
   /** A read failed (the reading is dropped: no data is never "no load"). Not 'error': that would throw unheard. */
   readError: [err: Error];
+  /** Reads fail for a reason not announced yet (the first, or a new one): once per change, not per read. */
+  errorChanged: [error: MeterReadError];
   /** No good sample for staleAfterMs (emitted once per outage; also when none ever came). */
   stale: [lastGoodAt: number | null];
   /** The first good sample after `stale`. */
@@ -27,12 +29,34 @@ export interface MeterServiceEvents {
   tick: [at: number];
 }
 
+/** The last failed read, in the words `site-controller probe meter` prints. */
+export interface MeterReadError {
+  reason: string;
+  /** When reads began failing for this reason (a good sample or another reason ends a run). */
+  since: number;
+  /** The latest read that failed for it. */
+  at: number;
+}
+
+/**
+ * What an operator needs of a read error: the driver's message without its retry
+ * countdown ("; next attempt in 812 ms"), which changes on every read while the
+ * reason does not, so that "once per change" means once per reason.
+ */
+export function readErrorReason(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.replace(/; (next attempt in \d+ ms|reconnecting)$/, '');
+}
+
 export class MeterService extends EventEmitter<MeterServiceEvents> {
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<void> | null = null;
   private lastGood: { reading: MeterReading; at: number } | null = null;
   private startedAt = 0;
   private isStale = false;
+  private error: MeterReadError | null = null;
+  /** The reason last logged and announced; forgotten when the meter recovers from an outage. */
+  private announced: string | null = null;
   private readonly now: () => number;
   readonly counters = { reads: 0, failures: 0, skipped: 0 };
 
@@ -48,6 +72,16 @@ export class MeterService extends EventEmitter<MeterServiceEvents> {
 
   get lastGoodAt(): number | null {
     return this.lastGood?.at ?? null;
+  }
+
+  /** The last failed read (kept after the meter recovers: compare `at` with lastGoodAt). */
+  get lastError(): MeterReadError | null {
+    return this.error;
+  }
+
+  /** The read error behind the current run of failures: none once a good sample came after it. */
+  get currentError(): MeterReadError | null {
+    return this.error && this.error.at >= (this.lastGood?.at ?? -Infinity) ? this.error : null;
   }
 
   /** True once no good sample came for staleAfterMs, until the next good one. */
@@ -90,7 +124,9 @@ export class MeterService extends EventEmitter<MeterServiceEvents> {
       reading = await this.meter.read();
     } catch (err) {
       this.counters.failures++;
-      this.opts.log?.debug('meter read failed', { err: (err as Error).message });
+      this.opts.log?.debug('read failed', { err: (err as Error).message });
+      if (!this.timer) return; // stopped meanwhile: the read failed because we closed the meter
+      this.failed(readErrorReason(err));
       this.emit('readError', err as Error);
       return;
     }
@@ -100,8 +136,22 @@ export class MeterService extends EventEmitter<MeterServiceEvents> {
     const since = this.lastGood?.at ?? this.startedAt;
     this.lastGood = { reading, at };
     this.isStale = false;
-    if (wasStale) this.emit('restored', reading, at - since);
+    if (wasStale) {
+      // A failure after an outage is news again, even for the same reason as before.
+      this.announced = null;
+      this.emit('restored', reading, at - since);
+    }
     this.emit('sample', reading, at);
+  }
+
+  private failed(reason: string): void {
+    const at = this.now();
+    const current = this.currentError;
+    this.error = current && current.reason === reason ? { ...current, at } : { reason, since: at, at };
+    if (reason === this.announced) return;
+    this.announced = reason;
+    this.opts.log?.warn('read failing', { reason });
+    this.emit('errorChanged', this.error);
   }
 
   private checkStale(): void {

@@ -10,12 +10,13 @@ import type { ChargerSession, SmartChargingCapabilities } from '../local/session
 import { NoCaps, type CapsSource } from './caps.js';
 import type { BalancerEvent, BalancerState } from './events.js';
 import { fallbackShares } from './limits.js';
-import type { MeterService } from './meter-service.js';
-import { plan, type BudgetSource, type Plan, type PlanConnector } from './plan.js';
+import type { MeterReadError, MeterService } from './meter-service.js';
+import { plan, type BalancerMode, type BudgetSource, type Plan, type PlanConnector } from './plan.js';
 import { profileLadder, stackLevels, unitsFor } from './profiles.js';
 import { ChargerProfiles, type ConnectorWant } from './sender.js';
 import { SendPacer } from './pacer.js';
 import type { PerPhase } from './phases.js';
+import { modeNotice, noticeLevel, pauseNotices, type ConnectorAfter, type Notice, type PausedConnector } from './transitions.js';
 import { buildState, isCharging, measured, stateSignature, wiringOf, type Row, type Wiring } from './site-view.js';
 
 export type { BalancerEvent, BalancerState } from './events.js';
@@ -61,6 +62,9 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   private lastRunAt = -Infinity;
   private snapshot: BalancerState;
   private signature = '';
+  /** What the log and `events` were last told: changes are announced once, not on every step. */
+  private announcedMode: BalancerMode = 'normal';
+  private announcedPaused = new Map<string, PausedConnector>();
   private running = false;
   private readonly now: () => number;
   private readonly caps: CapsSource;
@@ -79,6 +83,8 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.announcedMode = 'normal';
+    this.announcedPaused = new Map();
     const { registry } = this.deps;
     const reset = (id: string) => this.dropCtl(id);
     this.listen(registry, 'configured', (s: ChargerSession) => {
@@ -102,7 +108,16 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     const m = this.meterService;
     if (m) {
       this.listen(m, 'sample', () => this.run());
-      this.listen(m, 'stale', (at: number | null) => (this.event({ type: 'meter-lost', detail: at === null ? 'no sample yet' : `last good sample at ${new Date(at).toISOString()}` }), this.run()));
+      this.listen(m, 'stale', (at: number | null) => {
+        const reason = m.currentError?.reason;
+        const when = at === null ? 'no sample yet' : `last good sample at ${new Date(at).toISOString()}`;
+        this.event({ type: 'meter-lost', reason, detail: reason ? `${reason} (${when})` : when });
+        this.run();
+      });
+      // The meter service has logged the new reason already; while stale it is news on `events` too.
+      this.listen(m, 'errorChanged', (e: MeterReadError) => {
+        if (m.stale) this.event({ type: 'meter-error', reason: e.reason, detail: e.reason }, { log: false });
+      });
       this.listen(m, 'restored', (_r: unknown, outageMs: number) => this.event({ type: 'meter-restored', detail: `after ${outageMs} ms` }));
       m.start();
     }
@@ -235,6 +250,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
 
   private publish(ts: number, source: BudgetSource, p: Plan, rows: Row[]): void {
     this.snapshot = buildState(ts, source, !!this.meterService, this.meterService?.last ?? null, p, rows);
+    this.announce(p, rows);
     const sig = stateSignature(this.snapshot);
     if (sig !== this.signature) {
       this.signature = sig;
@@ -242,9 +258,42 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     }
   }
 
-  private event(e: Omit<BalancerEvent, 'ts'>): void {
+  /** Mode changes and paused/resumed connectors since the last step: one line and one event each. */
+  private announce(p: Plan, rows: Row[]): void {
+    // Before the meter's first sample, and in the moment between a missed sample and `stale`, the
+    // step runs on the fallback budget without the meter being lost: that is no mode worth a line.
+    const mode = p.mode === 'fallback' && !this.meterService?.stale ? this.announcedMode : p.mode;
+    const notices: Notice[] = [];
+    const changed = modeNotice(this.announcedMode, mode);
+    if (changed) notices.push(changed);
+    this.announcedMode = mode;
+    const where = new Map<string, { chargerId: string; connectorId: number }>();
+    const after = new Map<string, ConnectorAfter>();
+    for (const { s, conns } of rows) {
+      for (const c of conns) {
+        where.set(c.key, { chargerId: s.id, connectorId: c.id });
+        after.set(c.key, { charging: c.pc.charging, wantA: p.limitsA.get(c.key) ?? null });
+      }
+    }
+    const paused = new Map<string, PausedConnector>();
+    for (const x of p.paused) {
+      const w = where.get(x.key);
+      if (w) paused.set(x.key, { ...w, reason: x.reason });
+    }
+    notices.push(...pauseNotices(this.announcedPaused, paused, after));
+    this.announcedPaused = paused;
+    for (const n of notices) this.event(n);
+  }
+
+  private event(e: Notice, opts: { log?: boolean } = {}): void {
     const full: BalancerEvent = { ...e, ts: this.now() };
-    this.deps.log.warn(`balancer: ${e.type}`, { charger: e.chargerId, connector: e.connectorId, form: e.form, unit: e.unit, detail: e.detail });
+    if (opts.log !== false) {
+      // The logger names the component (balancer): the message is the event's type alone.
+      this.deps.log[noticeLevel(e)](e.type, {
+        charger: e.chargerId, connector: e.connectorId, form: e.form, unit: e.unit, mode: e.mode, from: e.previousMode,
+        reason: e.reason && e.detail?.includes(e.reason) ? undefined : e.reason, detail: e.detail,
+      });
+    }
     this.emit('event', full);
   }
 

@@ -2,7 +2,10 @@
 // technician looks at first (is the cloud up, is the meter fresh, who is charging).
 type Any = any;
 
-const ms = (v: unknown) => (typeof v === 'number' ? `${v} ms` : '-');
+/** A timing for the eye: whole ms from 10 ms up, else one decimal (never 14.900000000000006). */
+export const fmtMs = (v: number): string => (Math.abs(v) >= 10 ? String(Math.round(v)) : (Math.round(v * 10) / 10).toString());
+const ms = (v: unknown) => (typeof v === 'number' ? `${fmtMs(v)} ms` : '-');
+const when = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? new Date(v).toISOString() : '-');
 const age = (s: unknown) => (typeof s !== 'number' ? '-' : s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`);
 
 export function renderSnapshot(s: Any): string {
@@ -27,7 +30,7 @@ export function renderSnapshot(s: Any): string {
     if (u.awaitingAnswerS !== null && u.awaitingAnswerS !== undefined) out.push(`  the cloud has not answered the message in flight for ${age(u.awaitingAnswerS)} (waiting; sent again only after a reconnect)`);
     if (u.lastError) out.push(`  last error: ${u.lastError}`);
     for (const a of u.attempts ?? []) {
-      const phases = ['dnsMs', 'tcpMs', 'tlsMs', 'upgradeMs', 'bootMs'].filter((k) => a[k] !== undefined).map((k) => `${k.replace('Ms', '')} ${a[k]}`).join(', ');
+      const phases = ['dnsMs', 'tcpMs', 'tlsMs', 'upgradeMs', 'bootMs'].filter((k) => typeof a[k] === 'number').map((k) => `${k.replace('Ms', '')} ${fmtMs(a[k])}`).join(', ');
       out.push(`  ${new Date(a.startedAt).toISOString()} ${a.outcome.padEnd(9)} ${a.outcome === 'failed' ? `in ${a.phase}: ${a.error}` : ''} ${phases ? `(${phases} ms)` : ''}`.trimEnd());
     }
   }
@@ -45,10 +48,27 @@ export function renderSnapshot(s: Any): string {
     }
     for (const c of b.chargers ?? []) if (c.unbalanceable) out.push(`  ${c.chargerId}: accepts no charging profile; counted at its max`);
   }
+  const m = s.meter;
+  if (m) {
+    out.push('');
+    if (m.stale) out.push(`meter: STALE${m.lastSampleAt ? ` (last good sample ${when(m.lastSampleAt)})` : ' (no sample yet)'}`);
+    else out.push(`meter: ok, last sample ${when(m.lastSampleAt)}`);
+    if (m.lastError) {
+      const current = m.stale || !m.lastSampleAt || Date.parse(m.lastErrorAt) >= Date.parse(m.lastSampleAt);
+      out.push(current ? `  failing since ${when(m.lastErrorSince)}: ${m.lastError}` : `  last read error ${when(m.lastErrorAt)}: ${m.lastError}`);
+    }
+  }
   if (s.health) {
     out.push('');
     out.push('health:');
-    for (const [name, r] of Object.entries(s.health as Record<string, Any>)) out.push(`  ${name.padEnd(7)} ${r?.alarm ? `ALARM ${r.alarm}` : 'ok'}`);
+    for (const [name, r] of Object.entries(s.health as Record<string, Any>)) out.push(`  ${name.padEnd(7)} ${healthWord(r)}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** An alarm wins; a check that could not look is "not checked", never "ok". */
+function healthWord(r: Any): string {
+  if (r?.alarm) return `ALARM ${r.alarm}`;
+  if (r?.checked === false) return `not checked: ${r.reason ?? 'no reason given'}`;
+  return 'ok';
 }

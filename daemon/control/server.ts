@@ -19,7 +19,10 @@ export class ControlServer {
   constructor(private readonly path: string, private readonly handler: ControlHandler, private readonly log: Logger) {}
 
   async start(): Promise<void> {
-    // A socket file left by a crash would make listen fail with EADDRINUSE.
+    // A socket file left by a crash would make listen fail with EADDRINUSE: remove it, but only
+    // when nothing answers there. Removing a running daemon's socket would leave that daemon
+    // unreachable for `status` while it goes on charging cars.
+    if (await someoneListens(this.path)) throw new Error(`another site-controller is running (it answers on ${this.path}); stop it first`);
     rmSync(this.path, { force: true });
     const server = createServer((sock) => this.onConnection(sock));
     await new Promise<void>((resolve, reject) => {
@@ -34,7 +37,8 @@ export class ControlServer {
     for (const s of this.sockets) s.destroy();
     const server = this.server;
     this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!server) return; // never listened: the file, if any, is not ours
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     rmSync(this.path, { force: true });
   }
 
@@ -64,6 +68,29 @@ export class ControlServer {
   }
 }
 
+/** Whether a process accepts connections on this socket path (a full backlog counts as yes). */
+function someoneListens(path: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = new Socket();
+    const done = (yes: boolean) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(yes);
+    };
+    const timer = setTimeout(() => done(true), timeoutMs);
+    sock.once('error', () => done(false));
+    sock.connect(path, () => done(true));
+  });
+}
+
+/** Why there is no daemon to ask, in words that say what to look at. */
+function notRunning(err: NodeJS.ErrnoException, path: string): string {
+  if (err.code === 'ENOENT') return `the daemon is not running (no control socket at ${path})`;
+  if (err.code === 'ECONNREFUSED') return `the daemon is not running (stale control socket ${path}: nothing listens on it)`;
+  if (err.code === 'EACCES') return `permission denied on ${path} (run as the service user or root)`;
+  return err.message;
+}
+
 /** Client side: one request, one answer. */
 export function queryControl(path: string, cmd: string, timeoutMs = 5000): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -75,7 +102,7 @@ export function queryControl(path: string, cmd: string, timeoutMs = 5000): Promi
     }, timeoutMs);
     sock.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new Error(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? `the daemon is not running (no control socket at ${path})` : err.code === 'EACCES' ? `permission denied on ${path} (run as the service user or root)` : err.message));
+      reject(new Error(notRunning(err, path)));
     });
     sock.on('data', (d: Buffer) => {
       buf += d.toString('utf8');

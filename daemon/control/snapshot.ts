@@ -3,6 +3,16 @@
 import type { ChargerRegistry } from '../local/registry.js';
 import type { ChargerConfig } from '../config/types.js';
 import type { Upstream } from '../upstream/index.js';
+import type { MeterReadError } from '../balancer/meter-service.js';
+import { withChecked } from '../health/checked.js';
+
+/** What the status needs of the meter's polling service (the balancer's MeterService). */
+export interface MeterStatusSource {
+  readonly stale: boolean;
+  readonly lastGoodAt: number | null;
+  readonly lastError: MeterReadError | null;
+  readonly counters: { reads: number; failures: number };
+}
 
 export interface SnapshotSources {
   siteId: string;
@@ -11,10 +21,37 @@ export interface SnapshotSources {
   chargers: ChargerConfig[];
   registry: ChargerRegistry;
   upstream?: Upstream;
-  balancer?: { state(): unknown };
-  health?: { results(): Record<string, unknown> };
+  balancer?: { state(): unknown; meterService?: MeterStatusSource };
+  health?: { results(): Record<string, unknown>; names?: string[]; skipped?(): Record<string, string> };
   telemetry?: { stats(): unknown; connected: boolean };
   store?: { fault: unknown };
+}
+
+const iso = (ms: number | null | undefined) => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+
+/** Timings to 0.1 ms: a difference of two clock readings carries float noise (14.900000000000006). */
+export function roundTimings<T extends object>(o: T): T {
+  const out = { ...o } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) if (/Ms$/.test(k) && typeof v === 'number') out[k] = Math.round(v * 10) / 10;
+  return out as T;
+}
+
+/** The meter as an operator asks about it: fresh or not, and the last read error in `probe meter`'s words. */
+export function meterStatus(m: MeterStatusSource): Record<string, unknown> {
+  const e = m.lastError;
+  return {
+    stale: m.stale, lastSampleAt: iso(m.lastGoodAt), lastError: e?.reason ?? null, lastErrorSince: iso(e?.since), lastErrorAt: iso(e?.at),
+    reads: m.counters.reads, failures: m.counters.failures,
+  };
+}
+
+/** Every check, including those that have not run yet or that the config leaves out, each with `checked`. */
+export function healthStatus(h: NonNullable<SnapshotSources['health']>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, r] of Object.entries(h.results())) out[name] = withChecked(name, r as Record<string, unknown>);
+  for (const name of h.names ?? []) if (!(name in out)) out[name] = { checked: false, reason: 'not run yet', alarm: null };
+  for (const [name, why] of Object.entries(h.skipped?.() ?? {})) if (!(name in out)) out[name] = { checked: false, reason: why, alarm: null };
+  return out;
 }
 
 export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
@@ -57,10 +94,11 @@ export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
       blocked: s.registry.blockedAddresses(now).map((b) => ({ address: b.address, until: iso(b.until), refusedWhileBlocked: b.refusedWhileBlocked })),
     },
     upstream: s.upstream
-      ? { ...s.upstream.service.state(), attempts: s.upstream.service.diagnostics(5), undeliverableMessages: s.upstream.service.outbox.undeliverable().slice(-5).map((r) => ({ seq: r.seq, action: r.action, error: r.lastError })) }
+      ? { ...roundTimings(s.upstream.service.state()), attempts: s.upstream.service.diagnostics(5).map(roundTimings), undeliverableMessages: s.upstream.service.outbox.undeliverable().slice(-5).map((r) => ({ seq: r.seq, action: r.action, error: r.lastError })) }
       : null,
     balancer: s.balancer ? s.balancer.state() : null,
-    health: s.health ? s.health.results() : null,
+    meter: s.balancer?.meterService ? meterStatus(s.balancer.meterService) : null,
+    health: s.health ? healthStatus(s.health) : null,
     telemetry: s.telemetry ? { connected: s.telemetry.connected, ...(s.telemetry.stats() as object) } : null,
   };
 }

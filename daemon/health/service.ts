@@ -82,7 +82,7 @@ export class HealthService extends EventEmitter<HealthServiceEvents> {
 
   constructor(
     private readonly checks: ScheduledCheck[],
-    private readonly deps: { log: Logger; schedule?: ScheduleFn; now?: () => number; runAtStart?: boolean },
+    private readonly deps: { log: Logger; schedule?: ScheduleFn; now?: () => number; runAtStart?: boolean; skipped?: Record<string, string> },
   ) {
     super();
     this.now = deps.now ?? Date.now;
@@ -118,6 +118,11 @@ export class HealthService extends EventEmitter<HealthServiceEvents> {
 
   results(): Record<string, HealthResult> {
     return Object.fromEntries(this.latest);
+  }
+
+  /** Checks the config leaves out, with why (see skippedChecks). */
+  skipped(): Record<string, string> {
+    return { ...this.deps.skipped };
   }
 
   stats(): Record<string, JobStats> {
@@ -212,13 +217,25 @@ export function checksFromConfig(config: Config, log: Logger): ScheduledCheck[] 
     { check: new SystemCheck(h.system, config.store.path), intervalS: h.system.intervalS },
     { check: new ClockCheck(h.ntp), intervalS: h.ntp.intervalS },
   ];
-  const target = h.mtu?.target ?? (config.upstream ? targetHost(config.upstream.url) : undefined);
+  const target = mtuTarget(config);
   if (target) checks.push({ check: new MtuCheck({ target, intervalS: h.mtu?.intervalS ?? 3600 }), intervalS: h.mtu?.intervalS ?? 3600 });
   if (h.modem) checks.push({ check: new ModemCheck(h.modem, log), intervalS: h.modem.intervalS });
   return checks;
 }
 
+function mtuTarget(config: Config): string | undefined {
+  return config.health.mtu?.target ?? (config.upstream ? targetHost(config.upstream.url) : undefined);
+}
+
+/** Checks the config leaves out, with why: `status` lists them as not checked rather than leaving them out silently. */
+export function skippedChecks(config: Config): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!mtuTarget(config)) out.mtu = 'no target (no health.mtu.target and no upstream section)';
+  if (!config.health.modem) out.modem = 'no modem configured (health.modem)';
+  return out;
+}
+
 export function createHealthService(config: Config, deps: { log: Logger; schedule?: ScheduleFn; now?: () => number }): HealthService {
   const log = deps.log.child('health');
-  return new HealthService(checksFromConfig(config, log), { ...deps, log });
+  return new HealthService(checksFromConfig(config, log), { ...deps, log, skipped: skippedChecks(config) });
 }

@@ -132,6 +132,9 @@ const KNOWN_CODES: Record<string, 'alarm' | 'cleared'> = {
   'charger-unbalanceable': 'alarm',
   'charger-refused': 'alarm',
   'charger-login-blocked': 'alarm',
+  'meter-error': 'alarm',
+  'connector-paused': 'alarm',
+  'connector-resumed': 'cleared',
 };
 
 /**
@@ -145,10 +148,12 @@ export function eventPayload(source: string, event: unknown, now: number): Event
   const base = statePayload(e, now);
   const rawType = typeof e.type === 'string' ? e.type : undefined;
   const code = typeof e.code === 'string' ? e.code : rawType && !KINDS.has(rawType) ? rawType : `${source}-event`;
+  delete base.kind; // said in `type`
   return {
     ...base,
     ts: base.ts as string,
-    type: rawType && KINDS.has(rawType) ? rawType : KNOWN_CODES[code] ?? 'info',
+    // A source may say the kind itself (`kind`), e.g. the balancer's mode-changed: alarm into insufficient, cleared back to normal.
+    type: rawType && KINDS.has(rawType) ? rawType : typeof e.kind === 'string' && KINDS.has(e.kind) ? e.kind : KNOWN_CODES[code] ?? 'info',
     code,
     source: typeof e.source === 'string' ? e.source : source,
     message: typeof e.message === 'string' ? e.message : typeof e.detail === 'string' ? e.detail : code,
@@ -158,9 +163,21 @@ export function eventPayload(source: string, event: unknown, now: number): Event
 /** What the meter topic publishes: a grid meter sample as the driver reads it. */
 export type MeterSample = MeterReading;
 
-/** meter: the last good sample and whether it is stale (the balancer is then on its fallback budget). */
-export function meterPayload(last: MeterSample | null, stale: boolean, now: number): Record<string, unknown> {
-  if (!last) return { ts: iso(now), stale: true, currentA: null, voltageV: null, powerW: null, importEnergyWh: null };
+/** The last failed meter read, as the meter service keeps it (times in ms). */
+export interface MeterErrorLike {
+  reason: string;
+  since: number;
+  at: number;
+}
+
+/**
+ * meter: the last good sample and whether it is stale (the balancer is then on its fallback
+ * budget), and the last failed read in `probe meter`'s words (lastError, lastErrorSince,
+ * lastErrorAt: present once a read has failed since the daemon started).
+ */
+export function meterPayload(last: MeterSample | null, stale: boolean, now: number, error: MeterErrorLike | null = null): Record<string, unknown> {
+  const failure = error ? { lastError: error.reason, lastErrorSince: iso(error.since), lastErrorAt: iso(error.at) } : {};
+  if (!last) return { ts: iso(now), stale: true, currentA: null, voltageV: null, powerW: null, importEnergyWh: null, ...failure };
   const out: Record<string, unknown> = {
     ts: iso(last.ts),
     stale,
@@ -170,5 +187,5 @@ export function meterPayload(last: MeterSample | null, stale: boolean, now: numb
     importEnergyWh: last.importEnergyWh,
   };
   if (last.phasePowerW) out.phasePowerW = last.phasePowerW;
-  return out;
+  return { ...out, ...failure };
 }

@@ -166,13 +166,15 @@ export class TelemetryService extends EventEmitter<{ connect: []; disconnect: []
 
   /**
    * The grid meter on `meter`: a live stream (not retained), rate-limited to
-   * meterIntervalS, sent at once when it turns stale. Its alarms come from the
-   * balancer (meter-lost / meter-restored), so none are raised here.
+   * meterIntervalS, sent at once when it turns stale or its reads fail for a new reason.
+   * Its alarms come from the balancer (meter-lost / meter-error / meter-restored), so
+   * none are raised here.
    */
   attachMeter(meter: MeterSource): void {
-    const publish = () => this.publisher.setLive(this.topics.meter, meterPayload(meter.last, meter.stale, this.now()));
+    const publish = () => this.publisher.setLive(this.topics.meter, meterPayload(meter.last, meter.stale, this.now(), meter.lastError ?? null));
     this.listen(meter, 'sample', () => this.live.hit('source:meter', publish));
     this.listen(meter, 'stale', publish);
+    this.listen(meter, 'errorChanged', publish);
   }
 
   /** An event on `events` (not retained; bounded queue while the broker is away). */

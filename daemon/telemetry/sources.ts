@@ -1,7 +1,7 @@
 // What telemetry needs of the services it publishes: small structural
 // interfaces, so a service plugs in by having state() and emitting events,
 // without telemetry importing it (data flows one way: services → telemetry).
-import type { MeterSample } from './payloads.js';
+import type { MeterErrorLike, MeterSample } from './payloads.js';
 
 type Listener = (...args: any[]) => void;
 
@@ -25,7 +25,9 @@ export type SourceName = 'balancer' | 'upstream' | 'meter';
 export interface MeterSource {
   readonly last: MeterSample | null;
   readonly stale: boolean;
-  on(event: 'sample' | 'stale', listener: Listener): unknown;
-  off(event: 'sample' | 'stale', listener: Listener): unknown;
+  /** The last failed read (see meterPayload). */
+  readonly lastError?: MeterErrorLike | null;
+  on(event: 'sample' | 'stale' | 'errorChanged', listener: Listener): unknown;
+  off(event: 'sample' | 'stale' | 'errorChanged', listener: Listener): unknown;
 }
 
