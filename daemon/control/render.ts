@@ -15,11 +15,15 @@ export function renderSnapshot(s: Any): string {
   out.push(`chargers (${s.chargers.filter((c: Any) => c.connected).length}/${s.chargers.length} connected)`);
   for (const c of s.chargers) {
     out.push(`  ${c.id.padEnd(16)} ${c.connected ? 'connected' : 'OFFLINE  '} ${c.vendor ?? ''} ${c.model ?? ''} ${c.firmware ? `fw ${c.firmware}` : ''}`.trimEnd());
+    const r = c.lastRefusal;
+    if (r && !c.connected) out.push(`    last refused ${when(r.at)} from ${r.remote}: ${r.message}${r.count > 1 ? ` (${r.count} times)` : ''}`);
     for (const k of c.connectors) {
       const amps = Array.isArray(k.currentA) ? k.currentA.map((a: number | null) => (a === null ? '-' : a.toFixed(1))).join('/') + ' A' : '';
       out.push(`    #${k.connector}${k.cloudConnector !== undefined ? ` (cloud ${k.cloudConnector})` : ''} ${k.status}${k.errorCode !== 'NoError' ? ` ${k.errorCode}` : ''}${k.transactionId ? ` tx ${k.transactionId}` : ''} ${amps}`.trimEnd());
     }
   }
+  for (const u of s.admission?.unknownChargers ?? []) out.push(`  unknown charger id ${u.id} tried ${u.count} times (last ${when(u.lastAt)} from ${u.remote}): not in the config's chargers list — a typo?`);
+  for (const b of s.admission?.blocked ?? []) out.push(`  address ${b.address} blocked until ${when(b.until)} after repeated wrong passwords`);
   out.push('');
   if (s.store?.fault) out.push(`STORE FAULT since ${new Date(s.store.fault.since).toISOString()}: ${s.store.fault.message}`, '');
   const u = s.upstream;

@@ -41,6 +41,8 @@ export class AttemptLog {
 
   /** Keeps the attempt in memory first, then in SQLite (which may throw, e.g. on a full disk). */
   record(a: AttemptRecord): void {
+    // Timings to 0.1 ms: differences of performance.now() carry float noise (14.900000000000006).
+    for (const k of ['dnsMs', 'tcpMs', 'tlsMs', 'upgradeMs', 'bootMs'] as const) if (typeof a[k] === 'number') a = { ...a, [k]: Math.round(a[k]! * 10) / 10 };
     this.recent = [withoutMissing({ ...a }), ...this.recent].slice(0, RECENT);
     this.q.insert.run({ dnsMs: null, tcpMs: null, tlsMs: null, upgradeMs: null, bootMs: null, ...a });
     this.q.trim.run();

@@ -100,3 +100,20 @@ test('balancer: a paused connector shows why, an unbalanceable charger says so',
   assert.match(text, /CP-B\/1: limit 0 A \(accepted 0 A\) paused: no-room/);
   assert.match(text, /CP-X: accepts no charging profile; counted at its max/);
 });
+
+test('refusals: an offline charger shows why it was last turned away; unknown ids and blocked addresses are listed', () => {
+  const text = renderSnapshot(snapshot({
+    chargers: [
+      { id: 'CP-1', connected: false, connectors: [], lastRefusal: { at: '2026-11-21T10:00:00.000Z', reason: 'password', message: 'wrong password', remote: '10.0.0.5:51000', count: 7 } },
+      { id: 'CP-2', connected: true, connectors: [], lastRefusal: { at: '2026-11-21T09:00:00.000Z', reason: 'password', message: 'wrong password', remote: '10.0.0.6:1', count: 1 } },
+    ],
+    admission: {
+      unknownChargers: [{ id: 'CP-01', count: 3, firstAt: '2026-11-21T09:59:00.000Z', lastAt: '2026-11-21T10:00:00.000Z', remote: '10.0.0.9:4000' }],
+      blocked: [{ address: '10.0.0.5', until: '2026-11-21T10:01:00.000Z', refusedWhileBlocked: 2 }],
+    },
+  }));
+  assert.match(text, /CP-1 +OFFLINE\n    last refused 2026-11-21T10:00:00.000Z from 10\.0\.0\.5:51000: wrong password \(7 times\)/);
+  assert.doesNotMatch(text, /CP-2[^\n]*\n    last refused/, 'a connected charger is not shown as refused');
+  assert.match(text, /unknown charger id CP-01 tried 3 times .*a typo\?/);
+  assert.match(text, /address 10\.0\.0\.5 blocked until 2026-11-21T10:01:00\.000Z/);
+});
