@@ -6,6 +6,9 @@ import type { V16Actions } from '../ocpp/v16/types.js';
 import type { BootInfo } from '../store/chargers.js';
 import type { LiveMeasurements } from './live.js';
 import { UNKNOWN_CHARGER_MAX_CONNECTORS } from './connectors.js';
+import { commandTo201, type CommandEnv } from '../ocpp/v201/commands.js';
+import { getProtocol } from '../ocpp/protocols.js';
+import { RpcError } from '../ocpp/errors.js';
 
 /** Actions the site may send to a charger. */
 export type ChargerCommand =
@@ -42,6 +45,17 @@ export interface SmartChargingCapabilities {
   keys: Record<string, string>;
 }
 
+/**
+ * remoteStartId / requestId for 2.0.1 chargers: seeded with seconds since 2020 so ids stay
+ * distinct across restarts (unless more than one a second was used for a long time) and
+ * within int32 for decades (chargers often store them as int32).
+ */
+let lastRequestId = Math.floor((Date.now() - Date.UTC(2020, 0, 1)) / 1000);
+function nextRequestId(): number {
+  lastRequestId = Math.max(lastRequestId + 1, Math.floor((Date.now() - Date.UTC(2020, 0, 1)) / 1000));
+  return lastRequestId;
+}
+
 export class ChargerSession {
   readonly connectedAt: number;
   boot: BootInfo | null = null;
@@ -73,9 +87,32 @@ export class ChargerSession {
     return this.numberOfConnectors ?? UNKNOWN_CHARGER_MAX_CONNECTORS;
   }
 
-  /** Sends a command to this charger; typed by action. */
+  /**
+   * A 2.0.1 charger's own transactionId for a local transaction id (undefined when not
+   * known). Set where sessions are wired to the store; commands naming a transaction
+   * (RemoteStopTransaction, a TxProfile) need it.
+   */
+  chargerTxIdOf: (localId: number) => string | undefined = () => undefined;
+
+  /**
+   * Sends a command to this charger; typed by action. Every caller speaks the model (the
+   * 1.6 command shapes); a 2.0.1 charger gets the 2.0.1 form and its answer comes back in
+   * the model's shape (daemon/ocpp/v201/commands.ts).
+   */
   send<A extends ChargerCommand>(action: A, request: CommandRequest<A>, opts?: { timeoutMs?: number }): Promise<CommandResponse<A>> {
+    if (this.rpc.protocol === 'ocpp2.0.1') return this.send201(action, request, opts);
     return this.rpc.call<CommandResponse<A>>(action, request, opts);
+  }
+
+  private async send201<A extends ChargerCommand>(action: A, request: CommandRequest<A>, opts?: { timeoutMs?: number }): Promise<CommandResponse<A>> {
+    const env: CommandEnv = { chargerTxId: (id) => this.chargerTxIdOf(id), nextRequestId };
+    const t = commandTo201(action, request, env);
+    if (t.kind === 'answer') return t.response;
+    const answer = t.response(await this.rpc.call(t.action, t.request, opts));
+    // The translated answer is what every service reads: it must be a valid 1.6 answer.
+    const wrong = getProtocol('ocpp1.6')!.validator.response(action, answer);
+    if (wrong) throw new RpcError('InternalError', `${action}: the charger's ${t.action} answer does not translate to a valid model answer: ${wrong.message}`);
+    return answer;
   }
 
   connector(id: number, now: number): ConnectorState {
