@@ -42,7 +42,7 @@ export interface RpcConnectOptions {
   protocols: string[];
   headers: Record<string, string>;
   callTimeoutMs: number;
-  /** The CALLERROR code for a malformed CALL: 1.6 spells it FormationViolation, 2.0.1 FormatViolation. */
+  /** The CALLERROR code for a frame that is no valid CALL: 1.6 says FormationViolation, 2.0.1 RpcFrameworkError. */
   formatViolation?: string;
   tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized?: boolean };
 }

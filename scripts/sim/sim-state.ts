@@ -80,7 +80,7 @@ export class SimChargerState extends SimRpc {
       protocols: options.protocols ?? [options.protocol ?? 'ocpp1.6'],
       headers,
       callTimeoutMs: options.callTimeoutMs ?? 30_000,
-      formatViolation: options.protocol === 'ocpp2.0.1' ? 'FormatViolation' : 'FormationViolation',
+      formatViolation: options.protocol === 'ocpp2.0.1' ? 'RpcFrameworkError' : 'FormationViolation',
       tls: options.tls,
     });
     this.id = options.id;
