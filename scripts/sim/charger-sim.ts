@@ -48,11 +48,24 @@ export class SimCharger extends SimChargerState {
 
   // ---- whole sessions, sequenced as a real charger does ------------------------------
 
+  /**
+   * The car is connected: Preparing (2.0.1: Occupied). A 2.0.1 station with TxStartPoint
+   * EVConnected also opens the transaction now (Started, CablePluggedIn); the returned promise
+   * then also waits for that event's answer.
+   */
   async plugIn(connectorId: number, car: { carPhases?: 1 | 3; carMaxA?: number } = {}): Promise<any> {
     const conn = this.conn(connectorId);
     conn.carPhases = car.carPhases ?? conn.carPhases;
     conn.carMaxA = car.carMaxA ?? conn.carMaxA;
-    return this.statusChange(connectorId, 'Preparing');
+    const res = await this.statusChange(connectorId, 'Preparing');
+    if (this.v201 && this.options.txStartPoint === 'EVConnected' && conn.transactionId === undefined) {
+      this.advance(connectorId, conn);
+      this.openTransaction(connectorId, conn);
+      const started = this.v201.started(connectorId, undefined, Math.round(conn.energyWh), { triggerReason: 'CablePluggedIn' });
+      if (this.connected) await started;
+      else this.background(started);
+    }
+    return res;
   }
 
   /** Ends a running session (EVDisconnected) and reports Available. */
@@ -61,10 +74,11 @@ export class SimCharger extends SimChargerState {
     return this.statusChange(connectorId, 'Available');
   }
 
-  /** May a session start on this connector now (no transaction, none starting, usable)? */
+  /** May a session start on this connector now (no transaction or one awaiting authorization, none starting, usable)? */
   canStart(connectorId: number): boolean {
     const conn = this.connectors.get(connectorId);
-    return !!conn && conn.transactionId === undefined && !this.starting.has(connectorId) && ['Available', 'Preparing', 'Reserved'].includes(conn.status);
+    const free = conn?.transactionId === undefined || !!this.tx.get(connectorId)?.awaitingAuth;
+    return !!conn && free && !this.starting.has(connectorId) && ['Available', 'Preparing', 'Reserved'].includes(conn.status);
   }
 
   /**
@@ -130,7 +144,8 @@ export class SimCharger extends SimChargerState {
     const conn = this.conn(connectorId);
     const txId = conn.transactionId;
     if (txId === undefined) throw new Error(`${this.id}: no transaction on connector ${connectorId}`);
-    const idTag = this.tx.get(connectorId)?.idTag;
+    const open = this.tx.get(connectorId);
+    const idTag = open?.awaitingAuth ? undefined : open?.idTag;
     this.advance(connectorId, conn);
     // 2.0.1: the Ended event is queued; offline the session still ends now and it goes later.
     const ended = this.stopTransaction(txId, Math.round(conn.energyWh), { idTag, reason });

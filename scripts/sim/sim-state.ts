@@ -28,6 +28,12 @@ export interface SimChargerOptions {
   rejectProfiles?: boolean | ((req: { connectorId: number; csChargingProfiles: ChargingProfile }) => boolean);
   /** Value of ChargingScheduleAllowedChargingRateUnit; profiles in other units are Rejected. */
   allowedRateUnits?: 'Current' | 'Power' | 'Current,Power';
+  /**
+   * 2.0.1 TxCtrlr.TxStartPoint: Authorized (default) opens the transaction when the idToken is
+   * accepted; EVConnected opens it at plug-in (Started CablePluggedIn, no idToken) and the
+   * authorization is an Updated event. The car draws only once authorized.
+   */
+  txStartPoint?: 'Authorized' | 'EVConnected';
   /** Highest stack level accepted (ChargeProfileMaxStackLevel / SmartChargingCtrlr.ProfileStackLevel); default 10. */
   maxStackLevel?: number;
   /** Phase voltage for W <-> A and for energy counting. */
@@ -63,7 +69,7 @@ export class SimChargerState extends SimRpc {
   readonly configuration: Map<string, { value: string; readonly: boolean }>;
   readonly profiles: ProfileStore;
   /** Running transactions per connector. */
-  readonly tx = new Map<number, { startedAt: number; idTag: string }>();
+  readonly tx = new Map<number, { startedAt: number; idTag: string; awaitingAuth?: boolean }>();
   /** The 2.0.1 dialect's messages; undefined when speaking 1.6. */
   readonly v201?: Messages201;
   private localTxSeq = 0;
@@ -169,12 +175,15 @@ export class SimChargerState extends SimRpc {
     const conn = this.conn(connectorId);
     this.advance(connectorId, conn);
     if (this.v201) {
-      // A 2.0.1 station opens the transaction itself (its own id) and tells the CSMS after.
+      const open = this.tx.get(connectorId);
+      // Opened at plug-in (TxStartPoint EVConnected): the authorization goes as an Updated event.
+      if (open?.awaitingAuth) {
+        this.tx.set(connectorId, { ...open, idTag, awaitingAuth: false });
+        this.refreshLimits();
+        return this.v201.authorized(connectorId, idTag, extra);
+      }
       if (conn.transactionId !== undefined) throw new Error(`${this.id}: connector ${connectorId} already has a transaction`);
-      conn.transactionId = ++this.localTxSeq;
-      conn.transactionRef = randomUUID();
-      this.tx.set(connectorId, { startedAt: Date.now(), idTag });
-      this.refreshLimits();
+      this.openTransaction(connectorId, conn, idTag);
       return this.v201.started(connectorId, idTag, meterStartWh ?? Math.round(conn.energyWh), extra);
     }
     const res = await this.call('StartTransaction', {
@@ -233,6 +242,17 @@ export class SimChargerState extends SimRpc {
       ...(txId !== undefined ? { transactionId: txId } : {}),
       meterValue: [{ timestamp: opts.timestamp ?? new Date().toISOString(), sampledValue }],
     });
+  }
+
+  /**
+   * 2.0.1: the station opens a transaction with an id of its own. Without an idTag it waits
+   * for authorization (TxStartPoint EVConnected) and the car does not draw yet.
+   */
+  protected openTransaction(connectorId: number, conn: ConnectorState, idTag?: string): void {
+    conn.transactionId = ++this.localTxSeq;
+    conn.transactionRef = randomUUID();
+    this.tx.set(connectorId, { startedAt: Date.now(), idTag: idTag ?? '', ...(idTag === undefined ? { awaitingAuth: true } : {}) });
+    this.refreshLimits();
   }
 
   /** The connector's present readings (what a MeterValues reports), overridable per field. */
@@ -363,7 +383,7 @@ export class SimChargerState extends SimRpc {
 
   private updateDraw(c: number, conn: ConnectorState): void {
     this.advance(c, conn);
-    conn.drawA = conn.transactionId === undefined ? 0 : Math.max(0, Math.min(conn.limitA ?? Infinity, conn.carMaxA, this.maxCurrentA));
+    conn.drawA = conn.transactionId === undefined || this.tx.get(c)?.awaitingAuth ? 0 : Math.max(0, Math.min(conn.limitA ?? Infinity, conn.carMaxA, this.maxCurrentA));
     // Like a real charger, report being paused by (or resumed from) the CSMS's limit.
     if (conn.transactionId !== undefined && (conn.status === 'Charging' || conn.status === 'SuspendedEVSE')) {
       const want = conn.drawA > 0 ? 'Charging' : 'SuspendedEVSE';

@@ -104,7 +104,7 @@ test('meter values: Begin/End carry the register; samples carry energy, power, p
 
 test('device model: reads, writes and refusals; writes land on the 1.6 configuration keys', () => {
   const changed: string[] = [];
-  const host: DeviceModelHost = { configuration: defaultConfiguration(2, 'Current'), installedProfiles: 3, configChanged: (k) => changed.push(k) };
+  const host: DeviceModelHost = { configuration: defaultConfiguration(2, 'Current'), options: {}, installedProfiles: 3, configChanged: (k) => changed.push(k) };
   const ref = (component: string, variable: string, instance?: string) => ({ component: { name: component }, variable: { name: variable, ...(instance ? { instance } : {}) } });
   const get = (component: string, variable: string, attributeType?: string, instance?: string) => getVariable(host, { ...ref(component, variable, instance), ...(attributeType ? { attributeType } : {}) }) as any;
   const rows: Array<[string, string, string | undefined, string | undefined, string]> = [
@@ -116,6 +116,7 @@ test('device model: reads, writes and refusals; writes land on the 1.6 configura
     ['SmartChargingCtrlr', 'ProfileStackLevel', 'MaxSet', undefined, 'NotSupportedAttributeType'],
     ['TxCtrlr', 'StopTxOnInvalidId', undefined, undefined, 'true'],
     ['AuthCtrlr', 'AuthorizeRemoteStart', undefined, undefined, 'false'],
+    ['TxCtrlr', 'TxStartPoint', undefined, undefined, 'Authorized'],
     ['Nope', 'X', undefined, undefined, 'UnknownComponent'],
     ['TxCtrlr', 'Nope', undefined, undefined, 'UnknownVariable'],
   ];

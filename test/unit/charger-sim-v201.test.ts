@@ -387,3 +387,40 @@ test('2.0.1: availability, reset, unlock, trigger, reservations, local list, dat
   peer.ws.send(JSON.stringify([2, 'bad']));
   assert.deepEqual((await peer.next('the answer to a malformed CALL', (f) => f[1] === 'bad')).slice(0, 3), [4, 'bad', 'RpcFrameworkError']);
 });
+
+test('2.0.1 TxStartPoint EVConnected: Started at plug-in without idToken, authorization as Updated, RequestStart names it', async (t) => {
+  const { sim, peer } = await setup(t, { txStartPoint: 'EVConnected' });
+  const tsp = await peer.ask('GetVariables', { getVariableData: [{ component: { name: 'TxCtrlr' }, variable: { name: 'TxStartPoint' } }] });
+  assert.equal(tsp.getVariableResult[0].attributeValue, 'EVConnected');
+
+  const plug = sim.plugIn(1, { carPhases: 3, carMaxA: 16 });
+  assert.equal((await peer.answer('StatusNotification', {})).connectorStatus, 'Occupied');
+  const started = await peer.answerTx();
+  await plug;
+  assert.deepEqual([started.eventType, started.triggerReason, started.seqNo, started.transactionInfo.chargingState, started.idToken], ['Started', 'CablePluggedIn', 0, 'EVConnected', undefined]);
+  const ref = started.transactionInfo.transactionId;
+  assert.equal(sim.connectors.get(1)!.drawA, 0, 'no draw before authorization');
+
+  const start = await peer.ask('RequestStartTransaction', { evseId: 1, remoteStartId: 12, idToken: { idToken: 'APP', type: 'Central' } });
+  assert.deepEqual(start, { status: 'Accepted', transactionId: ref }, 'the transaction already ran: its id is in the answer');
+  const auth = await peer.answerTx({ idTokenInfo: { status: 'Accepted' } });
+  assert.deepEqual([auth.eventType, auth.triggerReason, auth.seqNo, auth.transactionInfo.remoteStartId, auth.idToken.idToken, auth.transactionInfo.chargingState], ['Updated', 'RemoteStart', 1, 12, 'APP', 'Charging']);
+  assert.equal(sim.connectors.get(1)!.drawA, 16);
+
+  const unplug = sim.unplug(1);
+  const ended = await peer.answerTx();
+  assert.deepEqual([ended.eventType, ended.seqNo, ended.transactionInfo.stoppedReason, ended.transactionInfo.transactionId], ['Ended', 2, 'EVDisconnected', ref]);
+  assert.equal((await peer.answer('StatusNotification', {})).connectorStatus, 'Available');
+  await unplug;
+
+  // A car that leaves unauthorized: Started and Ended, no idToken anywhere.
+  const plug2 = sim.plugIn(2);
+  await peer.answer('StatusNotification', {});
+  assert.equal((await peer.answerTx()).triggerReason, 'CablePluggedIn');
+  await plug2;
+  const leave = sim.unplug(2);
+  const ended2 = await peer.answerTx();
+  await peer.answer('StatusNotification', {});
+  await leave;
+  assert.deepEqual([ended2.seqNo, ended2.idToken], [1, undefined]);
+});

@@ -5,6 +5,7 @@
 
 export interface DeviceModelHost {
   configuration: Map<string, { value: string; readonly: boolean }>;
+  readonly options: { txStartPoint?: string };
   /** Profiles installed now (SmartChargingCtrlr.Entries Actual). */
   readonly installedProfiles: number;
   configChanged(key: string): void;
@@ -21,6 +22,8 @@ interface Variable {
   key?: string;
   /** A constant of the simulator (read-only). */
   constant?: string;
+  /** A read-only value from the simulator's options. */
+  option?: (o: DeviceModelHost['options']) => string;
   /** 1.6 value ↔ 2.0.1 value, when the spellings differ. */
   out?: (v16: string) => string;
   in?: (v201: string) => string | undefined;
@@ -42,6 +45,7 @@ export const VARIABLES: Variable[] = [
   { component: 'SampledDataCtrlr', variable: 'TxEndedMeasurands', dataType: 'MemberList', key: 'StopTxnSampledData' },
   { component: 'AlignedDataCtrlr', variable: 'Interval', dataType: 'integer', key: 'ClockAlignedDataInterval' },
   { component: 'TxCtrlr', variable: 'StopTxOnInvalidId', dataType: 'boolean', key: 'StopTransactionOnInvalidId' },
+  { component: 'TxCtrlr', variable: 'TxStartPoint', dataType: 'MemberList', option: (o) => o.txStartPoint ?? 'Authorized' },
   { component: 'TxCtrlr', variable: 'EVConnectionTimeOut', dataType: 'integer', key: 'ConnectionTimeOut' },
   { component: 'AuthCtrlr', variable: 'AuthorizeRemoteStart', dataType: 'boolean', key: 'AuthorizeRemoteTxRequests' },
   { component: 'AuthCtrlr', variable: 'LocalAuthorizeOffline', dataType: 'boolean', key: 'LocalAuthorizeOffline' },
@@ -69,7 +73,7 @@ function find(ref: VariableRef): { v?: Variable; status?: 'UnknownComponent' | '
   return v ? { v } : { status: 'UnknownVariable' };
 }
 
-const readOnly = (v: Variable, host: DeviceModelHost) => v.constant !== undefined || v.maxKey !== undefined || host.configuration.get(v.key!)!.readonly;
+const readOnly = (v: Variable, host: DeviceModelHost) => v.key === undefined || host.configuration.get(v.key)!.readonly;
 
 /** One GetVariableResult. */
 export function getVariable(host: DeviceModelHost, ref: VariableRef & { attributeType?: string }): object {
@@ -83,7 +87,7 @@ export function getVariable(host: DeviceModelHost, ref: VariableRef & { attribut
     value = type === 'MaxSet' ? host.configuration.get(v.maxKey)!.value : String(host.installedProfiles);
   } else {
     if (type !== 'Actual') return { ...base, attributeStatus: 'NotSupportedAttributeType' };
-    value = v.constant ?? (v.out ?? ((x: string) => x))(host.configuration.get(v.key!)!.value);
+    value = v.constant ?? v.option?.(host.options) ?? (v.out ?? ((x: string) => x))(host.configuration.get(v.key!)!.value);
   }
   return { ...base, attributeStatus: 'Accepted', attributeValue: value };
 }

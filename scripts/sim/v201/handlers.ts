@@ -155,8 +155,11 @@ function requestStart(sim: SimCharger, p: any): Answer {
   const c: number | undefined = p.evseId ?? [...sim.connectors.keys()].find((k) => sim.canStart(k));
   if (c === undefined || !sim.canStart(c)) return ok({ status: 'Rejected' });
   const authorize = sim.configuration.get('AuthorizeRemoteTxRequests')?.value === 'true';
-  // The transaction starts on authorization here, so it never runs already: no transactionId.
-  return ok({ status: 'Accepted' }, () => sim.startCharging(c, p.idToken.idToken, { authorize, profile, remoteStartId: p.remoteStartId }));
+  // A transaction already opened at plug-in (TxStartPoint EVConnected) is named in the answer.
+  const open = sim.connectors.get(c)!.transactionRef;
+  return ok({ status: 'Accepted', ...(open !== undefined ? { transactionId: open } : {}) }, () =>
+    sim.startCharging(c, p.idToken.idToken, { authorize, profile, remoteStartId: p.remoteStartId }),
+  );
 }
 
 function trigger(sim: SimCharger, msg: string, evseId: number | undefined): Answer {

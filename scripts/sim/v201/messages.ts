@@ -50,19 +50,32 @@ export class Messages201 {
     return this.sim.call('Authorize', { idToken: idToken(idTag) });
   }
 
-  /** TransactionEvent Started for the transaction the state just opened on `evseId`. */
-  started(evseId: number, idTag: string, meterStartWh: number, extra: StartExtra): Promise<any> {
+  /** TransactionEvent Started for the transaction the state just opened on `evseId` (idTag: authorized). */
+  started(evseId: number, idTag: string | undefined, meterStartWh: number, extra: StartExtra): Promise<any> {
     const conn = this.sim.connectors.get(evseId)!;
     const trigger = extra.triggerReason ?? (extra.remoteStartId !== undefined ? 'RemoteStart' : 'Authorized');
     return this.event('Started', evseId, trigger, {
       transactionInfo: {
-        chargingState: chargingState(conn.status, conn.drawA),
+        chargingState: idTag === undefined ? 'EVConnected' : chargingState(conn.status, conn.drawA),
         ...(extra.remoteStartId !== undefined ? { remoteStartId: extra.remoteStartId } : {}),
       },
-      idToken: idToken(idTag),
+      ...(idTag !== undefined ? { idToken: idToken(idTag) } : {}),
       numberOfPhasesUsed: Math.min(conn.carPhases, this.sim.phases),
       ...(extra.reservationId !== undefined ? { reservationId: extra.reservationId } : {}),
       meterValue: [meterValue201({ ...this.sim.readings(evseId), energyWh: meterStartWh }, 'Transaction.Begin', new Date().toISOString())],
+    });
+  }
+
+  /** TransactionEvent Updated carrying the idToken of a transaction opened at plug-in. */
+  authorized(evseId: number, idTag: string, extra: StartExtra): Promise<any> {
+    const conn = this.sim.connectors.get(evseId)!;
+    return this.event('Updated', evseId, extra.remoteStartId !== undefined ? 'RemoteStart' : 'Authorized', {
+      transactionInfo: {
+        chargingState: chargingState('Charging', conn.drawA),
+        ...(extra.remoteStartId !== undefined ? { remoteStartId: extra.remoteStartId } : {}),
+      },
+      idToken: idToken(idTag),
+      ...(extra.reservationId !== undefined ? { reservationId: extra.reservationId } : {}),
     });
   }
 
