@@ -6,6 +6,14 @@
 // Layers: sim-rpc.ts (OCPP-J framing, one CALL at a time) → sim-state.ts (connectors,
 // outgoing messages, charging profiles) → this file (sessions, loops, answering the CSMS
 // via sim-handlers.ts).
+//
+// OCPP 2.0.1 (`protocol: 'ocpp2.0.1'`): the same charger model and API, translated at the
+// wire by v201/ (messages.ts, handlers.ts, mapping.ts, device-model.ts). EVSE k is connector
+// k (connector 1 of it). Transactions are TransactionEvents with the charger's own string id
+// (ConnectorState.transactionRef; `transactionId` stays the simulator's numeric handle), a
+// seqNo per transaction, `offline: true` when created while disconnected, and a queue that
+// survives disconnections and re-sends an unanswered event unchanged after reconnecting.
+// 2.0.1 profiles are converted onto the same ProfileStore, so the draw follows them alike.
 import { CallError } from './sim-rpc.js';
 import { SimChargerState } from './sim-state.js';
 import type { ChargingProfile } from './sim-profiles.js';
@@ -166,7 +174,7 @@ export class SimCharger extends SimChargerState {
     // unref is safe: without an open socket (which holds the event loop) there is nothing to send.
     this.meterTimer = setInterval(() => {
       // Skip a round rather than pile MeterValues up behind a slow CSMS.
-      if (!this.connected || this.pendingCalls > this.connectors.size) return;
+      if (!this.connected || this.pendingCalls + (this.v201?.queue.length ?? 0) > this.connectors.size) return;
       for (const [c, conn] of this.connectors) {
         if (conn.transactionId !== undefined) this.background(this.meterValues(c));
       }

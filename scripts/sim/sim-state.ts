@@ -137,10 +137,11 @@ export class SimChargerState extends SimRpc {
     return this.call('Heartbeat', {});
   }
 
-  /** Sets the connector's status locally and reports it. */
+  /** Sets the connector's status locally and reports it (2.0.1: a 1.6 name is mapped; Occupied is taken too). */
   status(connectorId: number, status: string, errorCode = 'NoError'): Promise<any> {
     const conn = this.connectors.get(connectorId);
-    if (conn) conn.status = status;
+    // The model keeps 1.6 names: a 2.0.1 Occupied is Preparing, or whatever the running session is in.
+    if (conn && !(status === 'Occupied' && conn.transactionId !== undefined)) conn.status = status === 'Occupied' ? 'Preparing' : status;
     // A 2.0.1 station reports connectors of EVSEs only: there is no connector 0 to report.
     if (this.v201) return connectorId === 0 ? Promise.resolve(undefined) : this.v201.status(connectorId, status);
     return this.call('StatusNotification', { connectorId, status, errorCode, timestamp: new Date().toISOString() });

@@ -424,3 +424,27 @@ test('2.0.1 TxStartPoint EVConnected: Started at plug-in without idToken, author
   await leave;
   assert.deepEqual([ended2.seqNo, ended2.idToken], [1, undefined]);
 });
+
+test('2.0.1: startMeterValues sends periodic Updated events; SetVariables TxUpdatedInterval retimes a config-driven loop', async (t) => {
+  const { sim, peer } = await setup(t);
+  await session(sim, peer, 2);
+  sim.startMeterValues(20);
+  const ev = await peer.answerTx();
+  sim.stopMeterValues();
+  assert.deepEqual([ev.eventType, ev.triggerReason, ev.evse.id, ev.seqNo], ['Updated', 'MeterValuePeriodic', 2, 1]);
+
+  // The loop reads its interval from the configuration; a SetVariables restarts it at the new one.
+  sim.startMeterValues();
+  const res = await peer.ask('SetVariables', { setVariableData: [{ component: { name: 'SampledDataCtrlr' }, variable: { name: 'TxUpdatedInterval' }, attributeValue: '1' }] });
+  assert.equal(res.setVariableResult[0].attributeStatus, 'Accepted');
+  const next = await peer.next('an Updated event within the new 1 s interval', (f) => f[2] === 'TransactionEvent', 5000);
+  peer.result(next[1], 'TransactionEvent', {});
+  sim.stopMeterValues();
+  assert.equal(next[3].triggerReason, 'MeterValuePeriodic');
+
+  // status() takes a 2.0.1 name too: Occupied keeps the model startable.
+  const st = sim.status(1, 'Occupied');
+  assert.equal((await peer.answer('StatusNotification', {})).connectorStatus, 'Occupied');
+  await st;
+  assert.equal(sim.canStart(1), true);
+});
