@@ -1,4 +1,4 @@
-// A simulated OCPP 1.6J charger for tests, benchmarks and the demo. It is an independent
+// A simulated OCPP 1.6J or 2.0.1 charger (option `protocol`) for tests, benchmarks and the demo. It is an independent
 // client on `ws` (nothing from daemon/), so that it checks the daemon rather than sharing
 // its assumptions. Cheap per instance: no timers unless a loop is started or a charging
 // profile has a future change, so 500 of them fit in one Node process.
@@ -6,10 +6,19 @@
 // Layers: sim-rpc.ts (OCPP-J framing, one CALL at a time) → sim-state.ts (connectors,
 // outgoing messages, charging profiles) → this file (sessions, loops, answering the CSMS
 // via sim-handlers.ts).
+//
+// OCPP 2.0.1 (`protocol: 'ocpp2.0.1'`): the same charger model and API, translated at the
+// wire by v201/ (messages.ts, handlers.ts, mapping.ts, device-model.ts). EVSE k is connector
+// k (connector 1 of it). Transactions are TransactionEvents with the charger's own string id
+// (ConnectorState.transactionRef; `transactionId` stays the simulator's numeric handle), a
+// seqNo per transaction, `offline: true` when created while disconnected, and a queue that
+// survives disconnections and re-sends an unanswered event unchanged after reconnecting.
+// 2.0.1 profiles are converted onto the same ProfileStore, so the draw follows them alike.
 import { CallError } from './sim-rpc.js';
 import { SimChargerState } from './sim-state.js';
 import type { ChargingProfile } from './sim-profiles.js';
 import { answerCall, type Answer } from './sim-handlers.js';
+import { answerCall201 } from './v201/handlers.js';
 
 export { CallError, CallTimeoutError, ConnectionClosedError, type UpgradeError } from './sim-rpc.js';
 export type { SimChargerOptions, ConnectorState } from './sim-state.js';
@@ -47,40 +56,60 @@ export class SimCharger extends SimChargerState {
 
   // ---- whole sessions, sequenced as a real charger does ------------------------------
 
+  /**
+   * The car is connected: Preparing (2.0.1: Occupied). A 2.0.1 station with TxStartPoint
+   * EVConnected also opens the transaction now (Started, CablePluggedIn); the returned promise
+   * then also waits for that event's answer.
+   */
   async plugIn(connectorId: number, car: { carPhases?: 1 | 3; carMaxA?: number } = {}): Promise<any> {
     const conn = this.conn(connectorId);
     conn.carPhases = car.carPhases ?? conn.carPhases;
     conn.carMaxA = car.carMaxA ?? conn.carMaxA;
-    return this.status(connectorId, 'Preparing');
+    const res = await this.statusChange(connectorId, 'Preparing');
+    if (this.v201 && this.options.txStartPoint === 'EVConnected' && conn.transactionId === undefined) {
+      this.advance(connectorId, conn);
+      this.openTransaction(connectorId, conn);
+      const started = this.v201.started(connectorId, undefined, Math.round(conn.energyWh), { triggerReason: 'CablePluggedIn' });
+      if (this.connected) await started;
+      else this.background(started);
+    }
+    return res;
   }
 
   /** Ends a running session (EVDisconnected) and reports Available. */
   async unplug(connectorId: number): Promise<any> {
     if (this.conn(connectorId).transactionId !== undefined) await this.stopCharging(connectorId, 'EVDisconnected');
-    return this.status(connectorId, 'Available');
+    return this.statusChange(connectorId, 'Available');
   }
 
-  /** May a session start on this connector now (no transaction, none starting, usable)? */
+  /** May a session start on this connector now (no transaction or one awaiting authorization, none starting, usable)? */
   canStart(connectorId: number): boolean {
     const conn = this.connectors.get(connectorId);
-    return !!conn && conn.transactionId === undefined && !this.starting.has(connectorId) && ['Available', 'Preparing', 'Reserved'].includes(conn.status);
+    const free = conn?.transactionId === undefined || !!this.tx.get(connectorId)?.awaitingAuth;
+    return !!conn && free && !this.starting.has(connectorId) && ['Available', 'Preparing', 'Reserved'].includes(conn.status);
   }
 
   /**
    * Preparing → (Authorize) → StartTransaction → Charging | SuspendedEVSE. An idTag the
    * CSMS does not accept ends the transaction again (StopTransactionOnInvalidId). Returns
-   * the transaction id, or undefined when no session runs.
+   * the transaction id, or undefined when no session runs. In 2.0.1 (TransactionEvent
+   * Started; the id is the simulator's handle, the wire id is the connector's transactionRef)
+   * a session also starts while offline: its events wait in the queue.
    */
-  async startCharging(connectorId: number, idTag: string, opts: { authorize?: boolean; profile?: ChargingProfile } = {}): Promise<number | undefined> {
+  async startCharging(
+    connectorId: number,
+    idTag: string,
+    opts: { authorize?: boolean; profile?: ChargingProfile; remoteStartId?: number } = {},
+  ): Promise<number | undefined> {
     if (!this.canStart(connectorId)) throw new Error(`${this.id}: connector ${connectorId} cannot start a session now`);
     const conn = this.conn(connectorId);
     // Marked before the first await so that a second RemoteStart meanwhile is Rejected.
     this.starting.add(connectorId);
     try {
-      if (conn.status !== 'Preparing') await this.status(connectorId, 'Preparing');
+      if (conn.status !== 'Preparing') await this.statusChange(connectorId, 'Preparing');
       if (opts.authorize) {
         const a = await this.authorize(idTag);
-        if (a?.idTagInfo?.status !== 'Accepted') return undefined;
+        if (this.idStatus(a) !== 'Accepted') return undefined;
       }
       let reservation = {};
       for (const [reservationId, r] of this.reservations) {
@@ -88,19 +117,34 @@ export class SimCharger extends SimChargerState {
         this.reservations.delete(reservationId);
         reservation = { reservationId };
       }
-      const res = await this.startTransaction(connectorId, idTag, undefined, reservation);
-      const txId = conn.transactionId;
-      if (txId === undefined) return undefined;
-      if (res.idTagInfo?.status !== 'Accepted' && this.configuration.get('StopTransactionOnInvalidId')?.value === 'true') {
-        await this.stopCharging(connectorId, 'DeAuthorized');
-        return undefined;
+      const extra = { ...reservation, ...(opts.remoteStartId !== undefined ? { remoteStartId: opts.remoteStartId } : {}) };
+      const offline = !!this.v201 && !this.connected;
+      const answered = this.startTransaction(connectorId, idTag, undefined, extra);
+      // 2.0.1 opens the transaction before the answer; 1.6 once the CSMS gave its id.
+      let txId = conn.transactionId;
+      if (offline) {
+        // The answer comes after a reconnect; a refusal then ends the session as it would now.
+        this.background(answered.then((res) => (conn.transactionId === txId ? this.stopIfRefused(connectorId, res) : false)));
+      } else {
+        const res = await answered;
+        txId = conn.transactionId;
+        if (txId === undefined) return undefined;
+        if (await this.stopIfRefused(connectorId, res)) return undefined;
       }
+      if (txId === undefined) return undefined;
       if (opts.profile) this.installProfile(connectorId, { ...opts.profile, transactionId: txId });
-      await this.status(connectorId, conn.drawA > 0 ? 'Charging' : 'SuspendedEVSE');
+      await this.statusChange(connectorId, conn.drawA > 0 ? 'Charging' : 'SuspendedEVSE');
       return txId;
     } finally {
       this.starting.delete(connectorId);
     }
+  }
+
+  /** Ends the connector's session (DeAuthorized) when the CSMS refused its idTag; true if it did. */
+  private async stopIfRefused(connectorId: number, res: any): Promise<boolean> {
+    if (this.idStatus(res) === 'Accepted' || this.configuration.get('StopTransactionOnInvalidId')?.value !== 'true') return false;
+    await this.stopCharging(connectorId, 'DeAuthorized');
+    return true;
   }
 
   /** StopTransaction → Finishing (→ Unavailable when an Inoperative was scheduled). */
@@ -108,11 +152,14 @@ export class SimCharger extends SimChargerState {
     const conn = this.conn(connectorId);
     const txId = conn.transactionId;
     if (txId === undefined) throw new Error(`${this.id}: no transaction on connector ${connectorId}`);
-    const idTag = this.tx.get(connectorId)?.idTag;
+    const open = this.tx.get(connectorId);
+    const idTag = open?.awaitingAuth ? undefined : open?.idTag;
     this.advance(connectorId, conn);
-    const res = await this.stopTransaction(txId, Math.round(conn.energyWh), { idTag, reason });
-    await this.status(connectorId, 'Finishing');
-    if (this.pendingInoperative.delete(connectorId)) await this.status(connectorId, 'Unavailable');
+    // 2.0.1: the Ended event is queued; offline the session still ends now and it goes later.
+    const ended = this.stopTransaction(txId, Math.round(conn.energyWh), { idTag, reason });
+    const res = this.v201 && !this.connected ? (this.background(ended), undefined) : await ended;
+    await this.statusChange(connectorId, 'Finishing');
+    if (this.pendingInoperative.delete(connectorId)) await this.statusChange(connectorId, 'Unavailable');
     return res;
   }
 
@@ -127,7 +174,7 @@ export class SimCharger extends SimChargerState {
     // unref is safe: without an open socket (which holds the event loop) there is nothing to send.
     this.meterTimer = setInterval(() => {
       // Skip a round rather than pile MeterValues up behind a slow CSMS.
-      if (!this.connected || this.pendingCalls > this.connectors.size) return;
+      if (!this.connected || this.pendingCalls + (this.v201?.queue.length ?? 0) > this.connectors.size) return;
       for (const [c, conn] of this.connectors) {
         if (conn.transactionId !== undefined) this.background(this.meterValues(c));
       }
@@ -156,7 +203,7 @@ export class SimCharger extends SimChargerState {
   }
 
   /** Called after ChangeConfiguration so that running loops follow their interval keys. */
-  configChanged(key: string): void {
+  override configChanged(key: string): void {
     if (key === 'MeterValueSampleInterval' && this.meterTimer && this.meterFromConfig) this.startMeterValues();
     if (key === 'HeartbeatInterval' && this.heartbeatTimer && this.heartbeatFromConfig) this.startHeartbeat();
   }
@@ -177,11 +224,12 @@ export class SimCharger extends SimChargerState {
     if (this.received.length > 2 * limit) this.received.splice(0, this.received.length - limit);
     this.emit('call', action, payload, id);
     const override = this.overrides.get(action);
-    if (!override) return this.answer(id, action, answerCall(this, action, payload));
+    const answerOf = this.v201 ? answerCall201 : answerCall;
+    if (!override) return this.answer(id, action, answerOf(this, action, payload));
     Promise.resolve()
       .then(() => override(payload))
       .then(
-        (result) => this.answer(id, action, result === undefined ? answerCall(this, action, payload) : { result }),
+        (result) => this.answer(id, action, result === undefined ? answerOf(this, action, payload) : { result }),
         // An override may refuse with a CallError (or any error carrying a string .code).
         (err: any) =>
           this.answer(id, action, {

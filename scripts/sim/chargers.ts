@@ -4,13 +4,15 @@
 //
 //   node dist/scripts/sim/chargers.js --url ws://127.0.0.1:9000/ocpp --count 10 \
 //        [--prefix SIM- --password x --connectors 2 --interval 10 --idle 60 --session 300]
+//        [--protocol ocpp1.6|ocpp2.0.1]
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimCharger } from './charger-sim.js';
 
 const USAGE = `usage: chargers --url ws://host:port/ocpp [--count N] [--prefix SIM-] [--password P]
        [--connectors 2] [--phases 3] [--max-current 32] [--interval 10]
-       [--idle 60] [--session 300]
+       [--idle 60] [--session 300] [--protocol ocpp1.6|ocpp2.0.1]
+  --protocol  OCPP version the chargers speak (2.0.1: connectors are EVSEs)
   --interval  seconds between MeterValues of a running transaction
   --idle      mean seconds a connector stays free between sessions
   --session   mean seconds a session lasts`;
@@ -28,6 +30,7 @@ function options() {
       interval: { type: 'string', default: '10' },
       idle: { type: 'string', default: '60' },
       session: { type: 'string', default: '300' },
+      protocol: { type: 'string', default: 'ocpp1.6' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -48,7 +51,12 @@ function options() {
     console.error(`--phases: 1 or 3\n${USAGE}`);
     process.exit(2);
   }
+  if (values.protocol !== 'ocpp1.6' && values.protocol !== 'ocpp2.0.1') {
+    console.error(`--protocol: ocpp1.6 or ocpp2.0.1\n${USAGE}`);
+    process.exit(2);
+  }
   return {
+    protocol: values.protocol as 'ocpp1.6' | 'ocpp2.0.1',
     url: values.url!,
     count: Math.floor(num('count', 1)),
     prefix: values.prefix!,
@@ -126,19 +134,21 @@ async function sessions(sim: SimCharger, c: number): Promise<void> {
       await sim.plugIn(c, car);
       log(sim, c, `car plugged in (${car.carPhases}-phase, max ${car.carMaxA} A)`);
       const auth = await sim.authorize(idTag);
-      log(sim, c, `authorize ${idTag}: ${auth.idTagInfo?.status}`);
-      const txId = auth.idTagInfo?.status === 'Accepted' ? await sim.startCharging(c, idTag) : undefined;
+      log(sim, c, `authorize ${idTag}: ${sim.idStatus(auth)}`);
+      const txId = sim.idStatus(auth) === 'Accepted' ? await sim.startCharging(c, idTag) : undefined;
       if (txId === undefined) {
         await sim.unplug(c);
         log(sim, c, 'car left without charging');
         continue;
       }
-      log(sim, c, `transaction ${txId} started, drawing ${sim.connectors.get(c)!.drawA} A`);
+      // 2.0.1: the charger's own transaction id is what the CSMS knows; txId is the simulator's handle.
+      const shownId = sim.connectors.get(c)!.transactionRef ?? txId;
+      log(sim, c, `transaction ${shownId} started, drawing ${sim.connectors.get(c)!.drawA} A`);
       await sleep(randomS(opts.sessionS) * 1000, undefined, { signal: stop.signal });
       const conn = sim.connectors.get(c)!;
       if (conn.transactionId !== txId) continue; // stopped remotely meanwhile
       await sim.unplug(c);
-      log(sim, c, `transaction ${txId} stopped at ${Math.round(conn.energyWh)} Wh, car left`);
+      log(sim, c, `transaction ${shownId} stopped at ${Math.round(conn.energyWh)} Wh, car left`);
     } catch (err) {
       if (stop.signal.aborted) return;
       log(sim, c, `session error: ${errText(err)}`);
@@ -169,6 +179,7 @@ function main(): void {
     const sim = new SimCharger({
       url: opts.url,
       id: `${opts.prefix}${String(i).padStart(width, '0')}`,
+      protocol: opts.protocol,
       password: opts.password,
       connectors: opts.connectors,
       phases: opts.phases,

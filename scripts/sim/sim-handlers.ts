@@ -94,7 +94,7 @@ function checkShape(action: string, p: any): Answer | undefined {
 }
 
 /** The parts of a ChargingProfile the simulator relies on, with 1.6's value rules. */
-function checkProfile(cp: any): Answer | undefined {
+export function checkProfile(cp: any): Answer | undefined {
   const bad = (d: string) => fail('PropertyConstraintViolation', `chargingProfile: ${d}`);
   if (!Number.isInteger(cp.chargingProfileId) || !Number.isInteger(cp.stackLevel) || cp.stackLevel < 0) return bad('chargingProfileId/stackLevel must be integers, stackLevel >= 0');
   if (!['ChargePointMaxProfile', 'TxDefaultProfile', 'TxProfile'].includes(cp.chargingProfilePurpose)) return bad('bad chargingProfilePurpose');
@@ -224,7 +224,7 @@ export function answerCall(sim: SimCharger, action: string, p: any): Answer {
   }
 }
 
-function changeAvailability(sim: SimCharger, connectorId: number, type: string): Answer {
+export function changeAvailability(sim: SimCharger, connectorId: number, type: string): Answer {
   if (type !== 'Inoperative' && type !== 'Operative') return fail('PropertyConstraintViolation', 'type must be Inoperative|Operative');
   if (connectorId !== 0 && !sim.connectors.has(connectorId)) return ok({ status: 'Rejected' });
   const targets = connectorId === 0 ? [...sim.connectors.keys()] : [connectorId];
@@ -277,7 +277,7 @@ function trigger(sim: SimCharger, msg: string, connectorId: number | undefined):
   return ok({ status: 'Accepted' }, after);
 }
 
-function reserveNow(sim: SimCharger, p: any): Answer {
+export function reserveNow(sim: SimCharger, p: any): Answer {
   const c: number = p.connectorId;
   const reserve = () => sim.reservations.set(p.reservationId, { connectorId: c, idTag: p.idTag, expiryDate: p.expiryDate });
   if (c === 0) {

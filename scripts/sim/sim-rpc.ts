@@ -42,6 +42,8 @@ export interface RpcConnectOptions {
   protocols: string[];
   headers: Record<string, string>;
   callTimeoutMs: number;
+  /** The CALLERROR code for a frame that is no valid CALL: 1.6 says FormationViolation, 2.0.1 RpcFrameworkError. */
+  formatViolation?: string;
   tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized?: boolean };
 }
 
@@ -240,7 +242,7 @@ export class SimRpc extends EventEmitter {
       const [, , action, payload] = msg;
       if (msg.length !== 4 || typeof action !== 'string' || !isObject(payload)) {
         this.violation(`malformed CALL: ${text.slice(0, 80)}`);
-        return this.replyError(id, 'FormationViolation', 'CALL must be [2, id, action, {payload}]');
+        return this.replyError(id, this.rpc.formatViolation ?? 'FormationViolation', 'CALL must be [2, id, action, {payload}]');
       }
       return this.onCall(id, action, payload);
     }

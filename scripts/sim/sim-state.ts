@@ -1,14 +1,19 @@
 // The simulated charger's state and the messages it sends: connectors, the energy
 // register, charging profiles and the limit the car draws under them. SimCharger
 // (charger-sim.ts) adds sessions, loops and the answers to the CSMS on top.
+import { randomUUID } from 'node:crypto';
 import { SimRpc } from './sim-rpc.js';
 import { ProfileStore, type ChargingProfile, type ClearFilter } from './sim-profiles.js';
 import { defaultConfiguration, profileProblem } from './sim-handlers.js';
+import { Messages201, type StartExtra } from './v201/messages.js';
+import { connectorStatus, type Readings } from './v201/mapping.js';
 
 export interface SimChargerOptions {
   /** e.g. ws://127.0.0.1:9000/ocpp; the id is appended as the last path segment. */
   url: string;
   id: string;
+  /** The OCPP version spoken (default ocpp1.6); offered as the only subprotocol unless `protocols` says otherwise. */
+  protocol?: 'ocpp1.6' | 'ocpp2.0.1';
   /** HTTP Basic id:password; without it no Authorization header is sent. */
   password?: string;
   connectors?: number;
@@ -23,6 +28,14 @@ export interface SimChargerOptions {
   rejectProfiles?: boolean | ((req: { connectorId: number; csChargingProfiles: ChargingProfile }) => boolean);
   /** Value of ChargingScheduleAllowedChargingRateUnit; profiles in other units are Rejected. */
   allowedRateUnits?: 'Current' | 'Power' | 'Current,Power';
+  /**
+   * 2.0.1 TxCtrlr.TxStartPoint: Authorized (default) opens the transaction when the idToken is
+   * accepted; EVConnected opens it at plug-in (Started CablePluggedIn, no idToken) and the
+   * authorization is an Updated event. The car draws only once authorized.
+   */
+  txStartPoint?: 'Authorized' | 'EVConnected';
+  /** Highest stack level accepted (ChargeProfileMaxStackLevel / SmartChargingCtrlr.ProfileStackLevel); default 10. */
+  maxStackLevel?: number;
   /** Phase voltage for W <-> A and for energy counting. */
   voltage?: number;
   /** How many received CALLs `received` keeps (oldest dropped). */
@@ -32,6 +45,11 @@ export interface SimChargerOptions {
 export interface ConnectorState {
   status: string;
   transactionId?: number;
+  /**
+   * 2.0.1 only: the transactionId string the charger generated and sends. `transactionId` is
+   * then the simulator's own handle of the transaction (1, 2, ... per charger).
+   */
+  transactionRef?: string;
   /** Effective limit from the installed charging profiles; null when none applies. */
   limitA: number | null;
   /** What the car draws per phase now: min(limit, car max, charger max) while in a transaction. */
@@ -50,7 +68,11 @@ export class SimChargerState extends SimRpc {
   readonly connectors = new Map<number, ConnectorState>();
   readonly configuration: Map<string, { value: string; readonly: boolean }>;
   readonly profiles: ProfileStore;
-  protected readonly tx = new Map<number, { startedAt: number; idTag: string }>();
+  /** Running transactions per connector. */
+  readonly tx = new Map<number, { startedAt: number; idTag: string; awaitingAuth?: boolean }>();
+  /** The 2.0.1 dialect's messages; undefined when speaking 1.6. */
+  readonly v201?: Messages201;
+  private localTxSeq = 0;
   private readonly meterAt = new Map<number, number>();
   private profileTimer?: NodeJS.Timeout;
 
@@ -61,9 +83,10 @@ export class SimChargerState extends SimRpc {
     }
     super({
       url: `${options.url.replace(/\/+$/, '')}/${encodeURIComponent(options.id)}`,
-      protocols: options.protocols ?? ['ocpp1.6'],
+      protocols: options.protocols ?? [options.protocol ?? 'ocpp1.6'],
       headers,
       callTimeoutMs: options.callTimeoutMs ?? 30_000,
+      formatViolation: options.protocol === 'ocpp2.0.1' ? 'RpcFrameworkError' : 'FormationViolation',
       tls: options.tls,
     });
     this.id = options.id;
@@ -75,7 +98,19 @@ export class SimChargerState extends SimRpc {
       this.connectors.set(c, { status: 'Available', limitA: null, drawA: 0, energyWh: 0, carPhases: this.phases, carMaxA: this.maxCurrentA });
     }
     this.configuration = defaultConfiguration(n, options.allowedRateUnits ?? 'Current,Power');
+    if (options.maxStackLevel !== undefined) this.configuration.get('ChargeProfileMaxStackLevel')!.value = String(options.maxStackLevel);
     this.profiles = new ProfileStore(this.phases, this.voltage);
+    if (options.protocol === 'ocpp2.0.1') this.v201 = new Messages201(this);
+  }
+
+  /** Profiles installed now (the 2.0.1 device model's SmartChargingCtrlr.Entries). */
+  get installedProfiles(): number {
+    return this.profiles.size;
+  }
+
+  /** Hook for configuration changes (SimCharger makes its loops follow their intervals). */
+  configChanged(_key: string): void {
+    // nothing at this layer
   }
 
   /** The CSMS moved (e.g. restarted on another port): the next connect() goes to baseUrl/<id>. */
@@ -86,7 +121,7 @@ export class SimChargerState extends SimRpc {
   // ---- charger-initiated messages -------------------------------------------------------
 
   async boot(extra: object = {}): Promise<any> {
-    const res = await this.call('BootNotification', {
+    const res = this.v201 ? await this.v201.boot(extra) : await this.call('BootNotification', {
       chargePointVendor: (this.options.vendor ?? 'SimVendor').slice(0, 20),
       chargePointModel: (this.options.model ?? 'SimCharger').slice(0, 20),
       chargePointSerialNumber: this.id.slice(0, 25),
@@ -102,21 +137,56 @@ export class SimChargerState extends SimRpc {
     return this.call('Heartbeat', {});
   }
 
-  /** Sets the connector's status locally and reports it. */
+  /** Sets the connector's status locally and reports it (2.0.1: a 1.6 name is mapped; Occupied is taken too). */
   status(connectorId: number, status: string, errorCode = 'NoError'): Promise<any> {
     const conn = this.connectors.get(connectorId);
-    if (conn) conn.status = status;
+    // The model keeps 1.6 names: a 2.0.1 Occupied is Preparing, or whatever the running session is in.
+    if (conn && !(status === 'Occupied' && conn.transactionId !== undefined)) conn.status = status === 'Occupied' ? 'Preparing' : status;
+    // A 2.0.1 station reports connectors of EVSEs only: there is no connector 0 to report.
+    if (this.v201) return connectorId === 0 ? Promise.resolve(undefined) : this.v201.status(connectorId, status);
     return this.call('StatusNotification', { connectorId, status, errorCode, timestamp: new Date().toISOString() });
   }
 
   authorize(idTag: string): Promise<any> {
-    return this.call('Authorize', { idTag });
+    return this.v201 ? this.v201.authorize(idTag) : this.call('Authorize', { idTag });
+  }
+
+  /** The authorization status in an Authorize or transaction answer, in either version. */
+  idStatus(res: any): string | undefined {
+    // A 2.0.1 TransactionEvent answer without idTokenInfo leaves the token as it was (accepted).
+    return this.v201 ? (res?.idTokenInfo?.status ?? (res && !('idTokenInfo' in res) ? 'Accepted' : undefined)) : res?.idTagInfo?.status;
+  }
+
+  /**
+   * A status the charger moves to by itself (session steps). 1.6 reports every change; a 2.0.1
+   * station reports only a change of connectorStatus (Preparing/Charging/Finishing are all
+   * Occupied) and, offline, keeps it for the next report instead of failing.
+   */
+  statusChange(connectorId: number, status: string): Promise<any> {
+    if (!this.v201) return this.status(connectorId, status);
+    const conn = this.connectors.get(connectorId);
+    if (conn) conn.status = status;
+    const want = connectorStatus(status);
+    if (!this.connected || this.v201.reported.get(connectorId) === want) return Promise.resolve(undefined);
+    return this.v201.status(connectorId, status);
   }
 
   /** StartTransaction; on an answer with a transactionId the connector carries it. */
-  async startTransaction(connectorId: number, idTag: string, meterStartWh?: number, extra: object = {}): Promise<any> {
+  async startTransaction(connectorId: number, idTag: string, meterStartWh?: number, extra: object & StartExtra = {}): Promise<any> {
     const conn = this.conn(connectorId);
     this.advance(connectorId, conn);
+    if (this.v201) {
+      const open = this.tx.get(connectorId);
+      // Opened at plug-in (TxStartPoint EVConnected): the authorization goes as an Updated event.
+      if (open?.awaitingAuth) {
+        this.tx.set(connectorId, { ...open, idTag, awaitingAuth: false });
+        this.refreshLimits();
+        return this.v201.authorized(connectorId, idTag, extra);
+      }
+      if (conn.transactionId !== undefined) throw new Error(`${this.id}: connector ${connectorId} already has a transaction`);
+      this.openTransaction(connectorId, conn, idTag);
+      return this.v201.started(connectorId, idTag, meterStartWh ?? Math.round(conn.energyWh), extra);
+    }
     const res = await this.call('StartTransaction', {
       connectorId,
       idTag,
@@ -141,6 +211,14 @@ export class SimChargerState extends SimRpc {
     const conn = this.conn(connectorId);
     this.advance(connectorId, conn);
     const context = opts.context ?? 'Sample.Periodic';
+    if (this.v201) {
+      const r = this.readings(connectorId, opts);
+      // In a transaction the sample is a TransactionEvent Updated (queued like every transaction event).
+      if (conn.transactionId !== undefined && (transactionId === undefined || transactionId === conn.transactionId)) {
+        return this.v201.updated(connectorId, context === 'Trigger' ? 'Trigger' : 'MeterValuePeriodic', r, context, opts.timestamp);
+      }
+      return this.v201.meterValues(connectorId, r, context, opts.timestamp);
+    }
     const amps = opts.currentA ?? conn.drawA;
     const used = Math.min(conn.carPhases, this.phases);
     const sv = (measurand: string, value: string, unit: string, phase?: string) => ({
@@ -167,15 +245,52 @@ export class SimChargerState extends SimRpc {
     });
   }
 
-  /** StopTransaction; the connector's transaction (and its TxProfile) end when it is sent. */
+  /**
+   * 2.0.1: the station opens a transaction with an id of its own. Without an idTag it waits
+   * for authorization (TxStartPoint EVConnected) and the car does not draw yet.
+   */
+  protected openTransaction(connectorId: number, conn: ConnectorState, idTag?: string): void {
+    conn.transactionId = ++this.localTxSeq;
+    conn.transactionRef = randomUUID();
+    this.tx.set(connectorId, { startedAt: Date.now(), idTag: idTag ?? '', ...(idTag === undefined ? { awaitingAuth: true } : {}) });
+    this.refreshLimits();
+  }
+
+  /** The connector's present readings (what a MeterValues reports), overridable per field. */
+  readings(connectorId: number, opts: { energyWh?: number; currentA?: number; powerW?: number; offeredA?: number } = {}): Readings {
+    const conn = this.conn(connectorId);
+    const amps = opts.currentA ?? conn.drawA;
+    const used = Math.min(conn.carPhases, this.phases);
+    const currentsA: number[] = [];
+    // The charger reports its own L1..L3; a 1-phase car draws on L1 only.
+    for (let ph = 1; ph <= this.phases; ph++) currentsA.push(ph <= used ? amps : 0);
+    return {
+      energyWh: opts.energyWh ?? conn.energyWh,
+      powerW: opts.powerW ?? amps * this.voltage * used,
+      currentsA,
+      offeredA: opts.offeredA ?? Math.min(conn.limitA ?? this.maxCurrentA, this.maxCurrentA),
+    };
+  }
+
+  /**
+   * StopTransaction (2.0.1: TransactionEvent Ended); the connector's transaction (and its
+   * TxProfile) end when it is sent. `transactionId` is the simulator's handle in 2.0.1 too.
+   */
   stopTransaction(transactionId: number, meterStopWh: number, opts: { idTag?: string; reason?: string; transactionData?: object[] } = {}): Promise<any> {
+    let ended: { c: number; ref?: string } | undefined;
     for (const [c, conn] of this.connectors) {
       if (conn.transactionId !== transactionId) continue;
       this.advance(c, conn);
+      ended = { c, ref: conn.transactionRef };
       conn.transactionId = undefined;
+      conn.transactionRef = undefined;
       this.tx.delete(c);
       this.profiles.removeTxProfiles(c);
       this.refreshLimits();
+    }
+    if (this.v201) {
+      if (!ended?.ref) return Promise.reject(new Error(`${this.id}: no transaction ${transactionId}`));
+      return this.v201.ended(ended.c, ended.ref, meterStopWh, opts.reason ?? 'Local', opts.idTag);
     }
     return this.call('StopTransaction', {
       transactionId,
@@ -269,14 +384,17 @@ export class SimChargerState extends SimRpc {
 
   private updateDraw(c: number, conn: ConnectorState): void {
     this.advance(c, conn);
-    conn.drawA = conn.transactionId === undefined ? 0 : Math.max(0, Math.min(conn.limitA ?? Infinity, conn.carMaxA, this.maxCurrentA));
+    conn.drawA = conn.transactionId === undefined || this.tx.get(c)?.awaitingAuth ? 0 : Math.max(0, Math.min(conn.limitA ?? Infinity, conn.carMaxA, this.maxCurrentA));
     // Like a real charger, report being paused by (or resumed from) the CSMS's limit.
     if (conn.transactionId !== undefined && (conn.status === 'Charging' || conn.status === 'SuspendedEVSE')) {
       const want = conn.drawA > 0 ? 'Charging' : 'SuspendedEVSE';
       if (want === conn.status) return;
       conn.status = want;
       // Deferred so that the CALLRESULT of the SetChargingProfile that caused it goes first.
-      if (this.connected) queueMicrotask(() => this.background(this.status(c, want)));
+      // 2.0.1 tells it as a TransactionEvent (queued, so also offline); 1.6 as a StatusNotification.
+      const v201 = this.v201;
+      if (v201) queueMicrotask(() => this.background(v201.updated(c, 'ChargingStateChanged', this.readings(c))));
+      else if (this.connected) queueMicrotask(() => this.background(this.status(c, want)));
     }
   }
 
