@@ -13,7 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import type { ChargerConfig, LocalConfig } from '../config/types.js';
 import { RpcConnection } from '../ocpp/rpc.js';
-import { getProtocol, SUPPORTED_PROTOCOLS } from '../ocpp/protocols.js';
+import { getProtocol, protocolsServed } from '../ocpp/protocols.js';
 import { ChargerSession } from './session.js';
 import type { ChargerRegistry } from './registry.js';
 import { hostOf, type RefusalReason } from './admission.js';
@@ -27,6 +27,11 @@ export interface LocalServerDeps {
   now: () => number;
   /** Wires handlers onto a new session (kept outside so the server only does transport). */
   onSession: (session: ChargerSession) => void;
+  /**
+   * The subprotocols to accept, in order of preference (default: protocolsServed). When a
+   * charger offers several, ours decides, not the order of its header.
+   */
+  protocols?: readonly string[];
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests' };
@@ -57,9 +62,11 @@ export class LocalServer {
   private readonly wss: WebSocketServer;
   private readonly byId: Map<string, ChargerConfig>;
   private readonly log: Logger;
+  private readonly protocols: readonly string[];
 
   constructor(private readonly deps: LocalServerDeps) {
     this.log = deps.log.child('local');
+    this.protocols = deps.protocols ?? protocolsServed;
     this.byId = new Map(deps.chargers.map((c) => [c.id, c]));
     this.wss = new WebSocketServer({
       noServer: true,
@@ -71,7 +78,7 @@ export class LocalServer {
       // Many client libraries (ws among them) fail on the missing header before they
       // read that reason, so the charger may only log "no subprotocol": the full story
       // is in our log, status (lastRefusal) and MQTT.
-      handleProtocols: (offered) => SUPPORTED_PROTOCOLS.find((p) => offered.has(p)) ?? false,
+      handleProtocols: (offered) => this.protocols.find((p) => offered.has(p)) ?? false,
     });
   }
 
@@ -195,8 +202,9 @@ export class LocalServer {
   private onConnection(ws: WebSocket, id: string, charger: ChargerConfig | undefined, remote: string, offered: string[]): void {
     const protocol = ws.protocol ? getProtocol(ws.protocol) : undefined;
     if (!protocol) {
-      const message = `no OCPP subprotocol in common: offered ${offered.length ? offered.join(', ') : 'none'}; supported ${SUPPORTED_PROTOCOLS.join(', ')}`;
-      this.refused(id, charger !== undefined, 'subprotocol', message, remote, { offered: offered.join(',') || 'none', supported: SUPPORTED_PROTOCOLS.join(',') });
+      const supported = this.protocols.join(', ');
+      const message = `no OCPP subprotocol in common: offered ${offered.length ? offered.join(', ') : 'none'}; supported ${supported}`;
+      this.refused(id, charger !== undefined, 'subprotocol', message, remote, { offered: offered.join(',') || 'none', supported: this.protocols.join(',') });
       // A close reason is at most 123 bytes.
       ws.close(1002, Buffer.from(message).subarray(0, 123).toString());
       return;

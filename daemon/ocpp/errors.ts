@@ -45,6 +45,14 @@ export function spell16(code: RpcErrorCode): string {
   }
 }
 
+/**
+ * How OCPP 2.0.1 spells a canonical code on the wire: it has every code of ours under
+ * its own (correct) name, including RpcFrameworkError and MessageTypeNotSupported.
+ */
+export function spell201(code: RpcErrorCode): string {
+  return code;
+}
+
 export class RpcError extends Error {
   constructor(readonly code: RpcErrorCode, message: string, readonly details: Record<string, unknown> = {}) {
     super(message);

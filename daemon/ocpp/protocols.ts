@@ -1,8 +1,8 @@
-// The OCPP versions we speak, keyed by WebSocket subprotocol. Adding OCPP 2.0.1 means
-// adding its schemas, an entry here, and its handlers; the RPC layer stays as it is.
+// The OCPP versions we speak, keyed by WebSocket subprotocol. A version is its schemas,
+// an entry here, and its charger dialect (handlers); the RPC layer stays as it is.
 import { join } from 'node:path';
 import { SchemaValidator, SCHEMA_ROOT } from './validator.js';
-import { spell16, type RpcErrorCode } from './errors.js';
+import { spell16, spell201, type RpcErrorCode } from './errors.js';
 
 export interface ProtocolProfile {
   /** The WebSocket subprotocol name. */
@@ -12,16 +12,36 @@ export interface ProtocolProfile {
   spell(code: RpcErrorCode): string;
 }
 
-let ocpp16: ProtocolProfile | undefined;
+const SPELLERS: Record<string, (code: RpcErrorCode) => string> = {
+  'ocpp1.6': spell16,
+  'ocpp2.0.1': spell201,
+};
 
+const loaded = new Map<string, ProtocolProfile>();
+
+/** The profile of a version we have schemas for (whether or not the server offers it yet). */
 export function getProtocol(name: string): ProtocolProfile | undefined {
-  if (name === 'ocpp1.6') {
-    // Compiling 56 schemas takes a moment: do it once per process.
-    ocpp16 ??= { name: 'ocpp1.6', validator: new SchemaValidator(join(SCHEMA_ROOT, 'ocpp1.6')), spell: spell16 };
-    return ocpp16;
+  const spell = SPELLERS[name];
+  if (!spell) return undefined;
+  let profile = loaded.get(name);
+  if (!profile) {
+    // Compiling a version's schemas (56 for 1.6, 128 for 2.0.1) takes a moment: once per process.
+    profile = { name, validator: new SchemaValidator(join(SCHEMA_ROOT, name)), spell };
+    loaded.set(name, profile);
   }
-  return undefined;
+  return profile;
 }
 
-/** Subprotocols we can serve, in order of preference. */
-export const SUPPORTED_PROTOCOLS = ['ocpp1.6'];
+/** Every subprotocol we have a profile for, in order of preference (2.0.1 first when a charger offers both). */
+export const KNOWN_PROTOCOLS = ['ocpp2.0.1', 'ocpp1.6'] as const;
+
+/**
+ * The subprotocols the local server accepts, in order of preference. 2.0.1 stays out
+ * until its charger dialect (daemon/local/v201/) serves a whole session: a charger that
+ * offers both must not be talked into a version we only half speak. The lead flips this
+ * when the dialect is merged.
+ */
+export const protocolsServed: readonly string[] = ['ocpp1.6'];
+
+/** Subprotocols we can serve, in order of preference (what the local server negotiates). */
+export const SUPPORTED_PROTOCOLS: readonly string[] = protocolsServed;

@@ -3,14 +3,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import Ajv04Module from 'ajv-draft-04';
+import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { RpcError, type RpcErrorCode } from './errors.js';
 
 // CommonJS default exports seen through NodeNext typings.
 const Ajv04 = Ajv04Module.default;
+const Ajv = AjvModule.default;
 const addFormats = addFormatsModule.default;
+const DRAFT_06 = 'http://json-schema.org/draft-06/schema#';
 
 export const SCHEMA_ROOT = fileURLToPath(new URL('./schemas/', import.meta.url));
 
@@ -98,17 +102,33 @@ export class SchemaValidator {
   private readonly requests = new Map<string, ValidateFunction>();
   private readonly responses = new Map<string, ValidateFunction>();
 
-  /** Loads `<Action>.json` and `<Action>Response.json` files from dir. */
+  /**
+   * Loads one version's schema files from dir: `<Action>Response.json` is the response,
+   * the request is `<Action>Request.json` (2.0.1's naming) or `<Action>.json` (1.6's).
+   * The draft comes from the files' own `$schema`: draft-04 (1.6) or draft-06 (2.0.1).
+   */
   constructor(readonly dir: string) {
-    // strict:false because the official 1.6 schemas carry keywords in odd places
-    // (additionalProperties on string enums); we use them as published.
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const schemas = files.map((file) => ({ file, schema: JSON.parse(readFileSync(join(dir, file), 'utf8')) as { $schema?: string } }));
+    const drafts = new Set(schemas.map((s) => s.schema.$schema));
+    if (drafts.size > 1) throw new Error(`${dir}: schemas of more than one draft (${[...drafts].join(', ')})`);
+    // strict:false because the official schemas carry keywords in odd places (1.6:
+    // additionalProperties on string enums; 2.0.1: "comment", "javaType"); we use them as published.
     // multipleOfPrecision: limits like 6.3 A are multiples of 0.1 only up to float rounding.
-    const ajv = new Ajv04({ strict: false, allErrors: false, multipleOfPrecision: 6 });
+    const opts = { strict: false, allErrors: false, multipleOfPrecision: 6 };
+    let ajv: InstanceType<typeof Ajv04> | InstanceType<typeof Ajv>;
+    if (drafts.has(DRAFT_06)) {
+      // Ajv 8 speaks draft-07 and reads draft-06 once its meta schema is added.
+      ajv = new Ajv(opts);
+      ajv.addMetaSchema(createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-06.json'));
+    } else {
+      ajv = new Ajv04(opts);
+    }
     addFormats(ajv);
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-      const schema = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    for (const { file, schema } of schemas) {
       const fn = ajv.compile(schema);
       if (file.endsWith('Response.json')) this.responses.set(file.slice(0, -'Response.json'.length), fn);
+      else if (file.endsWith('Request.json')) this.requests.set(file.slice(0, -'Request.json'.length), fn);
       else this.requests.set(file.slice(0, -'.json'.length), fn);
     }
   }
