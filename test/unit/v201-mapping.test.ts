@@ -6,6 +6,7 @@ import {
   modelStatus, modelErrorCode, idTagOf, idTokenInfoOf, stopReasonOf, scaledValue, meterValuesOf, registerWh, NO_TOKEN_ID_TAG,
   type ConnectorStatus201, type ChargingState201,
 } from '../../daemon/ocpp/v201/mapping.js';
+import * as mapping from '../../daemon/ocpp/v201/mapping.js';
 
 test('connector status: 2.0.1 connectorStatus + chargingState + open transaction → the model\'s 1.6 status', () => {
   const rows: Array<[ConnectorStatus201 | undefined, ChargingState201 | undefined, boolean, string, string]> = [
@@ -122,4 +123,13 @@ test('registerWh: the Transaction.Begin/End reading preferred, kWh and multiplie
   assert.equal(registerWh(both, 'Transaction.Begin'), 100);
   assert.equal(registerWh(both, 'Transaction.End'), 900, 'no End reading: the newest');
   assert.equal(registerWh(both), 900);
+});
+
+test('evseStatus: an EVSE with two connectors is as busy as its busiest', () => {
+  const { evseStatus } = mapping;
+  assert.equal(evseStatus(['Available', 'Occupied']), 'Occupied');
+  assert.equal(evseStatus(['Available', 'Faulted']), 'Faulted');
+  assert.equal(evseStatus(['Unavailable', 'Available']), 'Unavailable');
+  assert.equal(evseStatus(['Available']), 'Available');
+  assert.equal(evseStatus([]), undefined);
 });

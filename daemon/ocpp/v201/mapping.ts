@@ -213,3 +213,10 @@ export function registerWh(mvs: readonly MeterValue201[], context?: string): num
   }
   return best?.wh ?? null;
 }
+
+/** Of an EVSE's connectors, the one status that says most about the EVSE (the model has one connector per EVSE). */
+const EVSE_PRIORITY: readonly ConnectorStatus201[] = ['Occupied', 'Faulted', 'Reserved', 'Unavailable', 'Available'];
+export function evseStatus(connectorStatuses: Iterable<ConnectorStatus201>): ConnectorStatus201 | undefined {
+  const have = new Set(connectorStatuses);
+  return EVSE_PRIORITY.find((s) => have.has(s));
+}
