@@ -223,3 +223,15 @@ test('2.0.1: the other charger-initiated messages are answered (valid 2.0.1 resp
   assert.equal(bad[0], 4);
   assert.equal(bad[2], 'PropertyConstraintViolation');
 });
+
+test('2.0.1 is preferred when a charger offers both versions, and its session speaks the 2.0.1 dialect', async (t) => {
+  const site = await startSite();
+  t.after(() => site.stop());
+  const { connectRaw } = await import('../helpers/raw-client.js');
+  const cp = await connectRaw(`${site.url}/CP-2`, { auth: 'CP-2:secret-2', protocols: ['ocpp1.6', 'ocpp2.0.1'] });
+  t.after(() => cp.close());
+  assert.equal(cp.ws.protocol, 'ocpp2.0.1');
+  const boot = await cp.call('BootNotification', { reason: 'PowerUp', chargingStation: { vendorName: 'ACME', model: 'Dual' } });
+  assert.equal(boot[0], 3, JSON.stringify(boot));
+  assert.equal(site.daemon.registry.get('CP-2')!.protocol, 'ocpp2.0.1');
+});
