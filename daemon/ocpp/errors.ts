@@ -30,15 +30,19 @@ export function normalizeErrorCode(code: unknown): RpcErrorCode {
   return (RPC_ERROR_CODES as readonly string[]).includes(code) ? (code as RpcErrorCode) : 'GenericError';
 }
 
-/** How OCPP 1.6 spells a canonical code on the wire (codes 1.6 lacks fall back to the closest it has). */
+/**
+ * How OCPP 1.6 spells a canonical code on the wire (codes 1.6 lacks fall back to the closest it has).
+ * RpcFrameworkError (a frame that is no valid OCPP-J message) is what 1.6 calls
+ * FormationViolation ("not conform the PDU structure"); MessageTypeNotSupported is its ProtocolError.
+ */
 export function spell16(code: RpcErrorCode): string {
   switch (code) {
     case 'FormatViolation':
+    case 'RpcFrameworkError':
       return 'FormationViolation';
     case 'OccurrenceConstraintViolation':
       return 'OccurenceConstraintViolation';
     case 'MessageTypeNotSupported':
-    case 'RpcFrameworkError':
       return 'ProtocolError';
     default:
       return code;
@@ -46,8 +50,9 @@ export function spell16(code: RpcErrorCode): string {
 }
 
 /**
- * How OCPP 2.0.1 spells a canonical code on the wire: it has every code of ours under
- * its own (correct) name, including RpcFrameworkError and MessageTypeNotSupported.
+ * How OCPP 2.0.1 spells a canonical code on the wire (OCPP-J 2.0.1 part 4, 4.2.3): it has every
+ * code of ours under the same name, RpcFrameworkError ("not a valid RPC request, e.g. the
+ * message id could not be read") and MessageTypeNotSupported among them.
  */
 export function spell201(code: RpcErrorCode): string {
   return code;

@@ -223,11 +223,17 @@ export class RpcConnection extends EventEmitter {
     }
   }
 
+  /**
+   * A frame that is not a valid OCPP-J message (not JSON, not an array, no readable id, a CALL
+   * of the wrong shape) is an RpcFrameworkError; each version spells that its own way (1.6 has
+   * no such code and says FormationViolation). Schema violations of a payload come from the
+   * validator with their own codes.
+   */
   private onMessage(data: Buffer, isBinary: boolean): void {
     this.alive = true;
     if (isBinary) {
       if (this.frameLog) this.trace('in', `<binary, ${data.length} bytes>`);
-      return this.bad('-1', new RpcError('FormatViolation', 'binary frames are not OCPP-J'));
+      return this.bad('-1', new RpcError('RpcFrameworkError', 'binary frames are not OCPP-J'));
     }
     let frame: unknown;
     try {
@@ -235,16 +241,16 @@ export class RpcConnection extends EventEmitter {
     } catch {
       // Not JSON, so nothing to redact by name; escaped so it stays one line.
       if (this.frameLog) this.trace('in', JSON.stringify(data.toString('utf8').slice(0, 2000)));
-      return this.bad('-1', new RpcError('FormatViolation', 'frame is not valid JSON'));
+      return this.bad('-1', new RpcError('RpcFrameworkError', 'frame is not valid JSON'));
     }
     if (this.frameLog) this.trace('in', frame);
-    if (!Array.isArray(frame)) return this.bad('-1', new RpcError('FormatViolation', 'frame is not a JSON array'));
+    if (!Array.isArray(frame)) return this.bad('-1', new RpcError('RpcFrameworkError', 'frame is not a JSON array'));
     const [type, id] = frame;
     if (typeof id !== 'string' || id.length === 0) {
-      return this.bad('-1', new RpcError('FormatViolation', 'message id must be a non-empty string'));
+      return this.bad('-1', new RpcError('RpcFrameworkError', 'message id must be a non-empty string'));
     }
     if (id.length > MAX_MESSAGE_ID_LENGTH) {
-      return this.bad(type === CALL ? id : null, new RpcError('FormatViolation', `message id longer than ${MAX_MESSAGE_ID_LENGTH} characters`));
+      return this.bad(type === CALL ? id : null, new RpcError('RpcFrameworkError', `message id longer than ${MAX_MESSAGE_ID_LENGTH} characters`));
     }
     switch (type) {
       case CALL:
@@ -261,7 +267,7 @@ export class RpcConnection extends EventEmitter {
   private onCall(frame: unknown[]): void {
     const [, id, action, payload] = frame as [number, string, unknown, unknown];
     if (frame.length !== 4 || typeof action !== 'string' || typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-      return this.bad(id, new RpcError('FormatViolation', 'a CALL is [2, id, action, {payload}]'));
+      return this.bad(id, new RpcError('RpcFrameworkError', 'a CALL is [2, id, action, {payload}]'));
     }
     if (this.incoming.some((c) => c.id === id)) {
       return this.bad(id, new RpcError('ProtocolError', `duplicate message id ${id} while the first is still being handled`));
