@@ -5,7 +5,7 @@ import { createLogger, type Logger } from './log.js';
 import { Store } from './store/store.js';
 import { ChargerRegistry } from './local/registry.js';
 import { LocalServer } from './local/server.js';
-import { registerHandlers } from './local/handlers.js';
+import { dialectOf, DIALECT_PROTOCOLS } from './local/dialects.js';
 import { onChargerConnect } from './local/connect.js';
 import { LocalPolicyAuthorizer, type Authorizer } from './local/authorizer.js';
 import { createHealthService, type HealthService } from './health/service.js';
@@ -69,11 +69,15 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     registry,
     log,
     now,
+    // Every version a dialect serves (2.0.1 preferred when a charger offers both).
+    protocols: DIALECT_PROTOCOLS,
     onSession: (session) => {
-      registerHandlers(session, handlerDeps);
+      const dialect = dialectOf(session);
+      dialect.register(session, handlerDeps);
       // On every connect, not only after a boot: a charger that merely reconnected may have a car charging.
       onChargerConnect(session, {
         store, registry, log, now, meterValueSampleIntervalS: config.local.meterValueSampleIntervalS, bootGraceMs: config.local.bootGraceS * 1000,
+        configure: dialect.configure,
       });
     },
   });

@@ -9,6 +9,8 @@ import { numberOfConnectorsFrom, restoreConnectors } from './connectors.js';
 
 export interface ConnectDeps extends ConfigureDeps {
   now: () => number;
+  /** The charger's dialect's configure step (default: the 1.6 one). */
+  configure?: (session: ChargerSession, deps: ConfigureDeps, reason: 'boot' | 'reconnect') => Promise<void>;
   /** How long to wait for a BootNotification before taking the connection for a reconnect. */
   bootGraceMs: number;
 }
@@ -26,10 +28,11 @@ export function restoreSession(session: ChargerSession, deps: Pick<ConnectDeps, 
 /** Call once per new session, before it is attached to the registry. */
 export function onChargerConnect(session: ChargerSession, deps: ConnectDeps): void {
   restoreSession(session, deps);
+  const configure = deps.configure ?? configureCharger;
   // Released when a boot comes or the connection ends, so a stopping daemon leaves no timer behind.
   let grace: NodeJS.Timeout | undefined = setTimeout(() => {
     grace = undefined;
-    if (session.rpc.isOpen) void configureCharger(session, deps, 'reconnect');
+    if (session.rpc.isOpen) void configure(session, deps, 'reconnect');
   }, deps.bootGraceMs);
   const endGrace = () => {
     clearTimeout(grace);
@@ -38,7 +41,7 @@ export function onChargerConnect(session: ChargerSession, deps: ConnectDeps): vo
   session.rpc.on('responded', (action: string) => {
     if (action !== 'BootNotification') return;
     endGrace();
-    void configureCharger(session, deps, 'boot');
+    void configure(session, deps, 'boot');
   });
   session.rpc.once('close', endGrace);
 }

@@ -82,6 +82,11 @@ export class ChargerSession {
     this.numberOfConnectors = config?.connectors ?? null;
   }
 
+  /** The OCPP version it speaks (its dialect): the negotiated WebSocket subprotocol, e.g. 'ocpp2.0.1'. */
+  get protocol(): string {
+    return this.rpc.protocol;
+  }
+
   /** The highest connectorId this charger may use (see connectors.ts). */
   get maxConnectorId(): number {
     return this.numberOfConnectors ?? UNKNOWN_CHARGER_MAX_CONNECTORS;

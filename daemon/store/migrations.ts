@@ -171,4 +171,30 @@ export const migrations: Migration[] = [
       WHERE purpose = 'TxProfile' AND transaction_id IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'OCPP 2.0.1 transactions: the charger\'s transaction id and its events',
+    sql: `
+      -- A 2.0.1 charger names its transactions with strings; the site keeps its own integer id
+      -- (what the cloud and the rest of the daemon see) and the charger's string beside it.
+      ALTER TABLE transactions ADD COLUMN charger_tx_id TEXT;
+      CREATE UNIQUE INDEX transactions_charger_tx ON transactions (charger_id, charger_tx_id) WHERE charger_tx_id IS NOT NULL;
+      -- Every TransactionEvent as the charger sent it (what 1.6 cannot carry stays here), and
+      -- how a re-sent one is recognised: same charger, transaction and seqNo. applied = 0: a
+      -- repeat of a seqNo with other content, kept for audit and not applied to the model.
+      CREATE TABLE charger_tx_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        charger_id TEXT NOT NULL,
+        charger_tx_id TEXT NOT NULL,
+        seq_no INTEGER NOT NULL,
+        event_type TEXT NOT NULL,
+        transaction_id INTEGER REFERENCES transactions(id),
+        content_key TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        applied INTEGER NOT NULL DEFAULT 1
+      );
+      CREATE INDEX charger_tx_events_seq ON charger_tx_events (charger_id, charger_tx_id, seq_no);
+    `,
+  },
 ];

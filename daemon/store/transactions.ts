@@ -19,6 +19,8 @@ export interface TransactionRow {
   stop_id_tag: string | null;
   created_at: number;
   stop_recorded_at: number | null;
+  /** An OCPP 2.0.1 charger's own (string) id of this transaction; null for 1.6. */
+  charger_tx_id: string | null;
 }
 
 export interface JournalEntry {
@@ -41,8 +43,25 @@ export interface StartInput {
   meterStartWh: number;
   startedAt: string;
   reservationId?: number;
+  /** A 2.0.1 charger's transactionId: the transaction is known by it from then on. */
+  chargerTxId?: string;
   payload: unknown;
 }
+
+/** One 2.0.1 TransactionEvent as received (see recordChargerEvent). */
+export interface ChargerEventInput {
+  chargerId: string;
+  chargerTxId: string;
+  seqNo: number;
+  eventType: string;
+  payload: unknown;
+}
+
+/**
+ * 'new': not seen before, recorded (apply it). 'duplicate': the same event again (a re-send:
+ * answer, change nothing). 'conflict': its seqNo was applied with other content (kept for audit only).
+ */
+export type ChargerEventVerdict = 'new' | 'duplicate' | 'conflict';
 
 export interface StopInput {
   chargerId: string;
@@ -62,8 +81,15 @@ export class TransactionRepository {
     this.q = {
       findStart: db.prepare(`SELECT * FROM transactions WHERE charger_id = ? AND connector_id = ? AND started_at = ?
         AND meter_start_wh = ? AND id_tag = ? ORDER BY id DESC LIMIT 1`),
-      insert: db.prepare(`INSERT INTO transactions (charger_id, connector_id, id_tag, auth_status, meter_start_wh, started_at, reservation_id, created_at)
-        VALUES (@chargerId, @connectorId, @idTag, @authStatus, @meterStartWh, @startedAt, @reservationId, @createdAt)`),
+      insert: db.prepare(`INSERT INTO transactions (charger_id, connector_id, id_tag, auth_status, meter_start_wh, started_at, reservation_id, created_at, charger_tx_id)
+        VALUES (@chargerId, @connectorId, @idTag, @authStatus, @meterStartWh, @startedAt, @reservationId, @createdAt, @chargerTxId)`),
+      byChargerTx: db.prepare('SELECT * FROM transactions WHERE charger_id = ? AND charger_tx_id = ?'),
+      chargerTxIdOf: db.prepare('SELECT charger_tx_id FROM transactions WHERE id = ?').pluck(),
+      eventAt: db.prepare('SELECT content_key FROM charger_tx_events WHERE charger_id = ? AND charger_tx_id = ? AND seq_no = ? AND applied = 1').pluck(),
+      lastSeqNo: db.prepare('SELECT MAX(seq_no) FROM charger_tx_events WHERE charger_id = ? AND charger_tx_id = ? AND applied = 1').pluck(),
+      recordEvent: db.prepare(`INSERT INTO charger_tx_events (charger_id, charger_tx_id, seq_no, event_type, transaction_id, content_key, payload, received_at, applied)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      eventTx: db.prepare('UPDATE charger_tx_events SET transaction_id = ? WHERE id = ?'),
       get: db.prepare('SELECT * FROM transactions WHERE id = ?'),
       owner: db.prepare('SELECT charger_id FROM transactions WHERE id = ?').pluck(),
       stop: db.prepare(`UPDATE transactions SET meter_stop_wh = ?, stopped_at = ?, stop_reason = ?, stop_id_tag = ?, stop_recorded_at = ?
@@ -99,9 +125,17 @@ export class TransactionRepository {
    * between commit and send) retries with the same content: it gets the same id back.
    */
   start(input: StartInput): { id: number; duplicate: boolean } {
-    const dup = this.q.findStart.get(input.chargerId, input.connectorId, input.startedAt, input.meterStartWh, input.idTag) as TransactionRow | undefined;
+    if (input.chargerTxId !== undefined) {
+      // A 2.0.1 transaction is the charger's id: one row per (charger, transactionId), ever.
+      const known = this.byChargerTx(input.chargerId, input.chargerTxId);
+      if (known) return { id: known.id, duplicate: true };
+    }
+    const dup = input.chargerTxId !== undefined ? undefined : this.q.findStart.get(input.chargerId, input.connectorId, input.startedAt, input.meterStartWh, input.idTag) as TransactionRow | undefined;
     if (dup) return { id: dup.id, duplicate: true };
-    const info = this.q.insert.run({ ...input, reservationId: input.reservationId ?? null, createdAt: this.now() });
+    const info = this.q.insert.run({
+      chargerId: input.chargerId, connectorId: input.connectorId, idTag: input.idTag, authStatus: input.authStatus, meterStartWh: input.meterStartWh,
+      startedAt: input.startedAt, reservationId: input.reservationId ?? null, createdAt: this.now(), chargerTxId: input.chargerTxId ?? null,
+    });
     const id = Number(info.lastInsertRowid);
     this.journal(id, input.chargerId, 'StartTransaction', input.payload);
     return { id, duplicate: false };
@@ -141,6 +175,40 @@ export class TransactionRepository {
     if (this.q.seen.get(contentKey) !== undefined) return { known, duplicate: true };
     this.journal(known ? transactionId : null, chargerId, 'MeterValues', payload, { contentKey });
     return { known, duplicate: false };
+  }
+
+  /** A 2.0.1 charger's transaction by its own id. */
+  byChargerTx(chargerId: string, chargerTxId: string): TransactionRow | undefined {
+    return this.q.byChargerTx.get(chargerId, chargerTxId) as TransactionRow | undefined;
+  }
+
+  /** The charger's own id of a local transaction (2.0.1), or null (1.6, or unknown id). */
+  chargerTxIdOf(id: number): string | null {
+    return (this.q.chargerTxIdOf.get(id) as string | null | undefined) ?? null;
+  }
+
+  /** The highest seqNo applied for a 2.0.1 transaction, or null when none was. */
+  lastSeqNo(chargerId: string, chargerTxId: string): number | null {
+    return (this.q.lastSeqNo.get(chargerId, chargerTxId) as number | null | undefined) ?? null;
+  }
+
+  /**
+   * Records a 2.0.1 TransactionEvent as received, and says whether to apply it: a re-send
+   * (same charger, transactionId and seqNo, as after an answer we never got out) is found
+   * by one indexed lookup and not recorded again. Returns the row id for setTransaction().
+   */
+  recordChargerEvent(e: ChargerEventInput): { verdict: ChargerEventVerdict; rowId: number | null } {
+    const contentKey = createHash('sha256').update(`${e.chargerId}\u0000${e.chargerTxId}\u0000${canonicalJson(e.payload)}`).digest('base64url');
+    const applied = this.q.eventAt.get(e.chargerId, e.chargerTxId, e.seqNo) as string | undefined;
+    if (applied === contentKey) return { verdict: 'duplicate', rowId: null };
+    const verdict: ChargerEventVerdict = applied === undefined ? 'new' : 'conflict';
+    const info = this.q.recordEvent.run(e.chargerId, e.chargerTxId, e.seqNo, e.eventType, null, contentKey, JSON.stringify(e.payload), this.now(), verdict === 'new' ? 1 : 0);
+    return { verdict, rowId: Number(info.lastInsertRowid) };
+  }
+
+  /** Links a recorded 2.0.1 event to the local transaction it was applied to. */
+  setEventTransaction(rowId: number, transactionId: number): void {
+    this.q.eventTx.run(transactionId, rowId);
   }
 
   get(id: number): TransactionRow | undefined {

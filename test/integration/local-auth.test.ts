@@ -49,7 +49,7 @@ test('no subprotocol in common: the connection is closed after the handshake wit
   assert.equal(closed.code, 1002);
   assert.match(closed.reason, /ocpp1\.6/);
   // One that offers only versions we lack sees no subprotocol selected and gives up itself.
-  await assert.rejects(connectRaw(`${site.url}/CP-1`, { auth: 'CP-1:secret-1', protocols: ['ocpp2.0.1'] }), /no subprotocol/);
+  await assert.rejects(connectRaw(`${site.url}/CP-1`, { auth: 'CP-1:secret-1', protocols: ['ocpp2.1'] }), /no subprotocol/);
   assert.ok(site.logs.some((l) => l.includes('no OCPP subprotocol in common')));
 });
 

@@ -70,7 +70,7 @@ test('refusals: status shows each charger\'s last refusal and the unknown ids se
   assert.match(snap.admission.unknownChargers[0].remote, /^127\.0\.0\.1:\d+$/);
 
   // A charger that speaks only a version we lack: its refusal names what it offered.
-  await assert.rejects(connectRaw(`${site.url}/CP-2`, { auth: 'CP-2:secret-2', protocols: ['ocpp2.0.1', 'ocpp2.1'] }));
+  await assert.rejects(connectRaw(`${site.url}/CP-2`, { auth: 'CP-2:secret-2', protocols: ['ocpp2.1', 'ocpp1.5'] }));
   // One that offers none at all gets the handshake and a close whose reason says what we speak.
   const none = await connectRaw(`${site.url}/CP-2`, { auth: 'CP-2:secret-2', protocols: [] });
   const closed = await none.closed;
@@ -79,13 +79,13 @@ test('refusals: status shows each charger\'s last refusal and the unknown ids se
   snap = site.daemon.snapshot();
   assert.equal(charger(snap, 'CP-2').lastRefusal.reason, 'subprotocol');
   assert.match(charger(snap, 'CP-2').lastRefusal.message, /offered none/);
-  assert.ok(site.logs.some((l) => l.includes('no OCPP subprotocol in common') && l.includes('ocpp2.0.1,ocpp2.1')), 'the log names what the charger offered');
+  assert.ok(site.logs.some((l) => l.includes('no OCPP subprotocol in common') && l.includes('ocpp2.1,ocpp1.5')), 'the log names what the charger offered');
 
   assert.deepEqual(events.map((e) => [e.chargerId, e.reason]), [
     ['CP-1', 'password'], ['CP-O1', 'unknown-id'], ['TYPO', 'unknown-id'], ['CP-2', 'subprotocol'],
   ], 'a retry for the same reason from the same host is counted, not a new event');
   const ev = events[3];
-  assert.match(ev.message, /ocpp2\.0\.1, ocpp2\.1/);
+  assert.match(ev.message, /ocpp2\.1, ocpp1\.5/);
   assert.match(ev.remote, /^127\.0\.0\.1:\d+$/);
   assert.equal(typeof ev.at, 'number');
   assert.equal(ev.configured, true);
