@@ -74,6 +74,8 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     onSession: (session) => {
       const dialect = dialectOf(session);
       dialect.register(session, handlerDeps);
+      // Model commands name local transaction ids; a 2.0.1 charger knows its own string ids.
+      session.chargerTxIdOf = (id) => store.transactions.chargerTxIdOf(id) ?? undefined;
       // On every connect, not only after a boot: a charger that merely reconnected may have a car charging.
       onChargerConnect(session, {
         store, registry, log, now, meterValueSampleIntervalS: config.local.meterValueSampleIntervalS, bootGraceMs: config.local.bootGraceS * 1000,
