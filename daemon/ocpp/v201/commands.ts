@@ -2,7 +2,7 @@
 // ChargerRegistry.send) → OCPP 2.0.1 requests, and the 2.0.1 answers → the model's
 // (1.6-shaped) responses. Pure: what needs the store or a counter comes in as `env`.
 // The RPC layer validates the 2.0.1 request against the 2.0.1 schemas; the session checks
-// the translated answer against the 1.6 response schema. See docs/ocpp201-commands.md.
+// the translated answer against the 1.6 response schema. See docs/ocpp201.md.
 import { RpcError } from '../errors.js';
 import type * as V16 from '../v16/types.js';
 import { ALL_MAPPED_KEYS, KEY_MAP, deviceVariable, keyFor } from './config-keys.js';
