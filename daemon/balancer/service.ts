@@ -17,6 +17,8 @@ import { ChargerProfiles, type ConnectorWant } from './sender.js';
 import { SendPacer } from './pacer.js';
 import type { PerPhase } from './phases.js';
 import { modeNotice, noticeLevel, pauseNotices, type ConnectorAfter, type Notice, type PausedConnector } from './transitions.js';
+import { reportedCapA, tighter } from './reported-limits.js';
+import { reportedLimitsOf } from '../local/v201/state.js';
 import { buildState, isCharging, measured, stateSignature, wiringOf, type Row, type Wiring } from './site-view.js';
 
 export type { BalancerEvent, BalancerState } from './events.js';
@@ -98,6 +100,8 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     this.listen(registry, 'connected', (s: ChargerSession) => reset(s.id));
     this.listen(registry, 'meterValues', (s: ChargerSession, c: number) => this.limitAtMeasurement.set(`${s.id}/${c}`, this.ctls.get(s.id)?.limitRange(c)?.lowA ?? null));
     this.listen(registry, 'disconnected', (id: string) => (reset(id), this.schedule()));
+    // A charger-reported limit (or its end) is acted on at once, not at the next sample.
+    this.listen(registry, 'chargingLimit', () => this.schedule());
     if (!this.meterService) for (const e of ['status', 'transactionStarted', 'transactionStopped']) this.listen(registry, e, () => this.schedule());
     const caps = this.caps;
     if (caps.on && caps.off) {
@@ -163,6 +167,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     const rows = this.deps.registry.all().map((s) => {
       const w = wiringOf(s);
       const ctl = this.ctlFor(s, w);
+      const reportedCap = this.reportedCaps(s, w, now);
       const conns = Array.from({ length: w.connectors }, (_, i) => {
         const id = i + 1;
         const key = `${s.id}/${id}`;
@@ -175,7 +180,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
         const pc: PlanConnector = {
           key, wiring: w, maxCurrentA: w.maxCurrentA, priority: w.priority, charging, sessionStartedAt: this.startedAt.get(key) ?? now,
           measuredA: charging ? measured(st?.live, w.phases) : null, limit: ctl?.limitRange(id) ?? null, limitAtMeasurementA: this.limitAtMeasurement.get(key),
-          managed: !!ctl && !ctl.unbalanceable, capA: this.caps.connectorCapA(s.id, id, now), pausedSince: this.pausedSince.get(key),
+          managed: !!ctl && !ctl.unbalanceable, capA: tighter(this.caps.connectorCapA(s.id, id, now), reportedCap(id)), pausedSince: this.pausedSince.get(key),
           unconfirmed: charging && !confirmed,
         };
         return { id, key, pc, txId: st?.transactionId ?? null, confirmed };
@@ -202,6 +207,16 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
       ctl.update(wants, shares.get(s.id) ?? 0);
     }
     this.publish(now, source, p, rows);
+  }
+
+  /** Per connector: the cap of the limits the charger itself reported (2.0.1 NotifyChargingLimit), if any stands. */
+  private reportedCaps(s: ChargerSession, w: Wiring, now: number): (connectorId: number) => number | undefined {
+    const limits = [...reportedLimitsOf(s)];
+    if (limits.length === 0) return () => undefined;
+    let charging = 0;
+    for (let id = 1; id <= w.connectors; id++) if (isCharging(s.connectors.get(id))) charging++;
+    const ctx = { chargingConnectors: charging, voltageV: this.opts.grid.nominalVoltageV, chargerPhases: w.phases, now };
+    return (connectorId) => reportedCapA(limits, { ...ctx, connectorId });
   }
 
   /** The dead man's switch shares over every configured charger plus unknown ones now connected. */

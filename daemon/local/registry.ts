@@ -21,6 +21,8 @@ export interface ChargerEvents {
   meterValues: [session: ChargerSession, connectorId: number];
   transactionStarted: [session: ChargerSession, connectorId: number, transactionId: number];
   transactionStopped: [session: ChargerSession, transactionId: number, known: boolean];
+  /** A charger reported or cleared an external charging limit (2.0.1 NotifyChargingLimit); evseId 0: the whole charger. */
+  chargingLimit: [session: ChargerSession, evseId: number];
   /** A connection refused at admission; emitted once per change (see RefusalBook.record). */
   refused: [event: RefusedEvent];
   /** An address blocked after too many failed logins; once per block. */

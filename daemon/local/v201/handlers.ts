@@ -8,7 +8,7 @@ import { connectorIdProblem } from '../connectors.js';
 import { foldMeterValues } from '../live.js';
 import { RpcError } from '../../ocpp/errors.js';
 import { idTokenInfoOf, meterValuesOf, type IdToken201 } from '../../ocpp/v201/mapping.js';
-import { v201State } from './state.js';
+import { reportedLimitFrom201, v201State } from './state.js';
 import { authorizeToken, refreshStatus } from './model.js';
 import { registerTransactionEvent } from './transaction-event.js';
 import type * as W from './wire.js';
@@ -111,16 +111,23 @@ export function registerV201Handlers(session: ChargerSession, deps: HandlerDeps)
     })
     .handle('NotifyChargingLimit', (req: W.ChargingLimit201) => {
       seen();
-      const evseId = req.evseId ?? 0;
-      const source = req.chargingLimit.chargingLimitSource;
-      state.limits.set(`${evseId}/${source}`, { evseId, source, isGridCritical: req.chargingLimit.isGridCritical, schedules: req.chargingSchedule ?? [], at: now() });
-      log.info('external charging limit reported (recorded; not yet a balancer input)', { evse: evseId, source, gridCritical: req.chargingLimit.isGridCritical });
+      const limit = reportedLimitFrom201(req, now());
+      if (limit.evseId !== 0) checkEvse('NotifyChargingLimit', limit.evseId);
+      state.limits.set(`${limit.evseId}/${limit.source}`, limit);
+      const first = limit.schedules[0]?.periods[0];
+      log.info('external charging limit reported: a cap for the balancer', {
+        evse: limit.evseId, source: limit.source, gridCritical: limit.isGridCritical, schedules: limit.schedules.length,
+        limit: first?.limit, unit: limit.schedules[0]?.unit,
+      });
+      registry.emit('chargingLimit', session, limit.evseId);
       return {};
     })
     .handle('ClearedChargingLimit', (req: { chargingLimitSource: string; evseId?: number }) => {
       seen();
-      state.limits.delete(`${req.evseId ?? 0}/${req.chargingLimitSource}`);
-      log.info('external charging limit cleared', { evse: req.evseId ?? 0, source: req.chargingLimitSource });
+      const evseId = req.evseId ?? 0;
+      const had = state.limits.delete(`${evseId}/${req.chargingLimitSource}`);
+      log.info('external charging limit cleared', { evse: evseId, source: req.chargingLimitSource, known: had });
+      if (had) registry.emit('chargingLimit', session, evseId);
       return {};
     })
     .handle('ReportChargingProfiles', (req: { requestId: number; chargingLimitSource: string; evseId: number; chargingProfile: unknown[]; tbc?: boolean }) => {
