@@ -18,7 +18,6 @@ import { SendPacer } from './pacer.js';
 import type { PerPhase } from './phases.js';
 import { modeNotice, noticeLevel, pauseNotices, type ConnectorAfter, type Notice, type PausedConnector } from './transitions.js';
 import { reportedCapA, tighter } from './reported-limits.js';
-import { reportedLimitsOf } from '../local/v201/state.js';
 import { buildState, isCharging, measured, stateSignature, wiringOf, type Row, type Wiring } from './site-view.js';
 
 export type { BalancerEvent, BalancerState } from './events.js';
@@ -211,7 +210,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
 
   /** Per connector: the cap of the limits the charger itself reported (2.0.1 NotifyChargingLimit), if any stands. */
   private reportedCaps(s: ChargerSession, w: Wiring, now: number): (connectorId: number) => number | undefined {
-    const limits = [...reportedLimitsOf(s)];
+    const limits = [...s.reportedLimits.values()];
     if (limits.length === 0) return () => undefined;
     let charging = 0;
     for (let id = 1; id <= w.connectors; id++) if (isCharging(s.connectors.get(id))) charging++;

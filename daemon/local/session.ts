@@ -5,6 +5,7 @@ import type { ChargerConfig } from '../config/types.js';
 import type { V16Actions } from '../ocpp/v16/types.js';
 import type { BootInfo } from '../store/chargers.js';
 import type { LiveMeasurements } from './live.js';
+import type { ReportedLimit } from '../balancer/reported-limits.js';
 import { UNKNOWN_CHARGER_MAX_CONNECTORS } from './connectors.js';
 import { commandTo201, type CommandEnv } from '../ocpp/v201/commands.js';
 import { getProtocol } from '../ocpp/protocols.js';
@@ -61,6 +62,12 @@ export class ChargerSession {
   boot: BootInfo | null = null;
   capabilities: SmartChargingCapabilities | null = null;
   readonly connectors = new Map<number, ConnectorState>();
+  /**
+   * Limits the charger itself reported and has not cleared (2.0.1 NotifyChargingLimit: an EMS,
+   * the grid operator, ...), keyed `${evseId}/${source}`, evseId 0 for the whole station. The
+   * balancer honours them; a 1.6 charger never has any.
+   */
+  readonly reportedLimits = new Map<string, ReportedLimit>();
   lastSeenAt: number;
   /**
    * How many connectors it has: `connectors` from its config entry; for a charger admitted by

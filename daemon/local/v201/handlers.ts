@@ -113,7 +113,7 @@ export function registerV201Handlers(session: ChargerSession, deps: HandlerDeps)
       seen();
       const limit = reportedLimitFrom201(req, now());
       if (limit.evseId !== 0) checkEvse('NotifyChargingLimit', limit.evseId);
-      state.limits.set(`${limit.evseId}/${limit.source}`, limit);
+      session.reportedLimits.set(`${limit.evseId}/${limit.source}`, limit);
       const first = limit.schedules[0]?.periods[0];
       log.info('external charging limit reported: a cap for the balancer', {
         evse: limit.evseId, source: limit.source, gridCritical: limit.isGridCritical, schedules: limit.schedules.length,
@@ -125,7 +125,7 @@ export function registerV201Handlers(session: ChargerSession, deps: HandlerDeps)
     .handle('ClearedChargingLimit', (req: { chargingLimitSource: string; evseId?: number }) => {
       seen();
       const evseId = req.evseId ?? 0;
-      const had = state.limits.delete(`${evseId}/${req.chargingLimitSource}`);
+      const had = session.reportedLimits.delete(`${evseId}/${req.chargingLimitSource}`);
       log.info('external charging limit cleared', { evse: evseId, source: req.chargingLimitSource, known: had });
       if (had) registry.emit('chargingLimit', session, evseId);
       return {};

@@ -45,8 +45,6 @@ export class V201State {
   readonly evses = new Map<number, EvseState201>();
   /** Charger's transactionId → the idTag given by an Updated event after the start (for the StopTransaction). */
   readonly lateIdTags = new Map<string, string>();
-  /** `${evseId}/${source}` → the limit; evseId 0 for the whole station. Read by the balancer (reportedLimitsOf). */
-  readonly limits = new Map<string, ReportedLimit>();
 
   evse(id: number): EvseState201 {
     let e = this.evses.get(id);
@@ -61,9 +59,4 @@ export function v201State(session: ChargerSession): V201State {
   let s = states.get(session);
   if (!s) states.set(session, (s = new V201State()));
   return s;
-}
-
-/** The external limits a charger reported on this connection and not cleared; none for a charger that never did (1.6 has no such message). */
-export function reportedLimitsOf(session: ChargerSession): Iterable<ReportedLimit> {
-  return states.get(session)?.limits.values() ?? [];
 }
