@@ -1,5 +1,6 @@
 // `site-controller demo`: a whole simulated site on loopback for a first look — the
-// daemon, three simulated chargers with cars, a simulated grid meter whose reading is
+// daemon, three simulated chargers with cars (a mixed site: CP-1 speaks OCPP 1.6J, CP-2
+// and CP-3 OCPP 2.0.1, all behind the one cloud link), a simulated grid meter whose reading is
 // a base load plus what the cars draw, and a simulated cloud — with a live view.
 // At 30 s the base load jumps by 30 A on L1, at 40 s the cloud goes away for 10 s, so
 // the balancer and the store-and-forward can be watched at work.
@@ -20,6 +21,8 @@ const CHARGERS = [
   { id: 'CP-2', password: 'demo-2', connectors: 1, maxCurrentA: 16, phases: 1, phaseRotation: 'L2' },
   { id: 'CP-3', password: 'demo-3', connectors: 1, maxCurrentA: 32, phases: 3, phaseRotation: 'L2L3L1' },
 ] as const;
+/** The version each simulated charger speaks: the site's config does not say it, the charger's handshake does. */
+const PROTOCOL: Record<string, 'ocpp1.6' | 'ocpp2.0.1'> = { 'CP-1': 'ocpp1.6', 'CP-2': 'ocpp2.0.1', 'CP-3': 'ocpp2.0.1' };
 
 export interface DemoOptions {
   /** Stop by itself after this many seconds (0 = until Ctrl-C). */
@@ -47,7 +50,10 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   }), 'demo');
   const daemon = createDaemon(config, { log: createLogger('site-controller', { level: 'info', sink: (l) => logs.push(l) }), controlSocket: null });
   await daemon.start();
-  const sims = CHARGERS.map((c) => new SimCharger({ url: `ws://127.0.0.1:${daemon.local.port}/ocpp`, id: c.id, password: c.password, connectors: c.connectors, phases: c.phases, maxCurrentA: c.maxCurrentA }));
+  const sims = CHARGERS.map((c) => new SimCharger({
+    url: `ws://127.0.0.1:${daemon.local.port}/ocpp`, id: c.id, password: c.password, connectors: c.connectors, phases: c.phases, maxCurrentA: c.maxCurrentA,
+    protocol: PROTOCOL[c.id],
+  }));
   let timer: NodeJS.Timeout | undefined;
   const stop = async () => {
     if (timer) clearInterval(timer);

@@ -14,7 +14,8 @@ export function renderSnapshot(s: Any): string {
   out.push('');
   out.push(`chargers (${s.chargers.filter((c: Any) => c.connected).length}/${s.chargers.length} connected)`);
   for (const c of s.chargers) {
-    out.push(`  ${c.id.padEnd(16)} ${c.connected ? 'connected' : 'OFFLINE  '} ${c.vendor ?? ''} ${c.model ?? ''} ${c.firmware ? `fw ${c.firmware}` : ''}`.trimEnd());
+    const about = [c.connected ? 'connected' : 'OFFLINE  ', protocolName(c.protocol).padEnd(10), c.vendor, c.model, c.firmware ? `fw ${c.firmware}` : ''];
+    out.push(`  ${c.id.padEnd(16)} ${about.filter((x) => typeof x === 'string' && x.trim() !== '').join(' ')}`.trimEnd());
     const r = c.lastRefusal;
     if (r && !c.connected) out.push(`    last refused ${when(r.at)} from ${r.remote}: ${r.message}${r.count > 1 ? ` (${r.count} times)` : ''}`);
     for (const k of c.connectors) {
@@ -68,6 +69,11 @@ export function renderSnapshot(s: Any): string {
     for (const [name, r] of Object.entries(s.health as Record<string, Any>)) out.push(`  ${name.padEnd(7)} ${healthWord(r)}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** 'ocpp2.0.1' → 'OCPP 2.0.1' (how installers and vendors name it); nothing for a charger without a session. */
+export function protocolName(subprotocol: unknown): string {
+  return typeof subprotocol === 'string' ? subprotocol.replace(/^ocpp/, 'OCPP ') : '';
 }
 
 /** An alarm wins; a check that could not look is "not checked", never "ok". */

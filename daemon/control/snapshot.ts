@@ -66,6 +66,8 @@ export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
       id,
       configured: s.chargers.some((c) => c.id === id),
       connected: session?.rpc.isOpen ?? false,
+      // The OCPP version of its session (the negotiated subprotocol): which dialect and which of docs/ocpp201.md's limits apply.
+      protocol: session?.protocol,
       remote: session?.remoteAddress,
       connectedSinceS: session ? Math.round((now - session.connectedAt) / 1000) : undefined,
       lastSeenAgoS: session ? Math.round((now - session.lastSeenAt) / 1000) : undefined,

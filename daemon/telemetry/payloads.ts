@@ -12,6 +12,8 @@ export interface ChargerSnapshot {
   ts: string;
   id: string;
   connected: boolean;
+  /** The OCPP version of its current or last session (the WebSocket subprotocol, e.g. 'ocpp2.0.1'); null: never connected since start. */
+  protocol: string | null;
   connectedAt: string | null;
   lastSeenAt: string | null;
   vendor: string | null;
@@ -52,7 +54,7 @@ function connectorSnapshot(c: ConnectorState): ConnectorSnapshot {
 }
 
 /** What a charger payload needs of a session; also what telemetry keeps of a closed one. */
-export type ChargerLike = Pick<ChargerSession, 'connectors' | 'connectedAt' | 'lastSeenAt' | 'boot'>;
+export type ChargerLike = Pick<ChargerSession, 'connectors' | 'connectedAt' | 'lastSeenAt' | 'boot' | 'protocol'>;
 
 /**
  * chargers/<id>: `session` is the charger's current or last session (undefined for
@@ -65,6 +67,7 @@ export function chargerPayload(id: string, session: ChargerLike | undefined, con
     ts: iso(now),
     id,
     connected,
+    protocol: session?.protocol ?? null,
     connectedAt: connected && session ? iso(session.connectedAt) : null,
     lastSeenAt: session ? iso(session.lastSeenAt) : null,
     vendor: session?.boot?.vendor ?? null,

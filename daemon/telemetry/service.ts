@@ -108,7 +108,7 @@ export class TelemetryService extends EventEmitter<{ connect: []; disconnect: []
       this.live.forget(id);
       // Keep the figures, not the closed socket behind them.
       const s = this.sessions.get(id);
-      if (s) this.sessions.set(id, { connectors: s.connectors, connectedAt: s.connectedAt, lastSeenAt: s.lastSeenAt, boot: s.boot });
+      if (s) this.sessions.set(id, { connectors: s.connectors, connectedAt: s.connectedAt, lastSeenAt: s.lastSeenAt, boot: s.boot, protocol: s.protocol });
       this.markCharger(id);
       this.event('local', { type: 'info', code: 'charger-disconnected', charger: id, closeCode: code, message: `charger ${id} disconnected (${code}${reason ? ` ${reason}` : ''})` });
     });

@@ -1,6 +1,8 @@
 // Benchmark of the chargers' CSMS (issue 2): 500 chargers on one daemon process,
-// steady CPU/RSS and CALL→CALLRESULT latency, then peak durable transaction
-// messages/s with 100 chargers, against a bare ws server doing nothing.
+// steady CPU/RSS and CALL→CALLRESULT latency — once with 1.6 chargers (local.v16.*), then
+// with 2.0.1 chargers doing the same work as TransactionEvents (local.v201.*), each on a
+// fresh daemon so the figures compare — then peak durable transaction messages/s with
+// 100 chargers, against a bare ws server doing nothing.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +31,10 @@ async function startDaemon(dir: string): Promise<{ child: ChildProcess; url: str
   return { child, url: `ws://127.0.0.1:${port}/ocpp`, control: join(dir, 'control.sock') };
 }
 
-async function connectAll(url: string, n: number, prefix: string): Promise<SimCharger[]> {
-  const sims = Array.from({ length: n }, (_, i) => new SimCharger({ url, id: `${prefix}${i}`, connectors: 1, callTimeoutMs: 30_000 }));
+type Protocol = 'ocpp1.6' | 'ocpp2.0.1';
+
+async function connectAll(url: string, n: number, prefix: string, protocol: Protocol = 'ocpp1.6'): Promise<SimCharger[]> {
+  const sims = Array.from({ length: n }, (_, i) => new SimCharger({ url, id: `${prefix}${i}`, connectors: 1, callTimeoutMs: 30_000, protocol }));
   await Promise.all(sims.map(async (s) => {
     await s.connect();
     await s.boot();
@@ -38,25 +42,46 @@ async function connectAll(url: string, n: number, prefix: string): Promise<SimCh
   return sims;
 }
 
-async function steadyState(): Promise<void> {
+/**
+ * What each version calls the four kinds of message the steady load sends: 1.6 has one action
+ * per kind; 2.0.1 sends start, samples and stop as TransactionEvent Started/Updated/Ended
+ * (`txevent` is the three together, the figure to set beside 1.6's start/meter/stop).
+ */
+const KINDS: Record<Protocol, { tag: string; start: string; meter: string; stop: string }> = {
+  'ocpp1.6': { tag: 'v16', start: 'start', meter: 'meter', stop: 'stop' },
+  'ocpp2.0.1': { tag: 'v201', start: 'txevent_started', meter: 'txevent_updated', stop: 'txevent_ended' },
+};
+
+/**
+ * 500 chargers of one version: MeterValues (2.0.1: Updated) every 10 s each, spread evenly;
+ * a stop/start cycle and a heartbeat on random chargers 10 times a second each. The 2.0.1
+ * simulator's start/stop resolve on the TransactionEvent's CALLRESULT, like 1.6's.
+ */
+async function steadyState(protocol: Protocol): Promise<void> {
+  const k = KINDS[protocol];
+  const name = (what: string) => `local.${k.tag}.${what}`;
   const dir = mkdtempSync(join(tmpdir(), 'sc-bench-'));
   const { child, url, control } = await startDaemon(dir);
-  const lat = { start: [] as number[], stop: [] as number[], meter: [] as number[], heartbeat: [] as number[] };
+  const lat: Record<string, number[]> = { [k.start]: [], [k.stop]: [], [k.meter]: [], heartbeat: [] };
   const timers: NodeJS.Timeout[] = [];
   let sims: SimCharger[] = [];
   try {
     const t0 = performance.now();
-    sims = await connectAll(url, 500, 'B');
-    report('local.connect_500_chargers', (performance.now() - t0) / 1000, 's');
+    sims = await connectAll(url, 500, 'B', protocol);
+    report(name('connect_500_chargers'), (performance.now() - t0) / 1000, 's');
+    // The simulator's handle of the connector's transaction (2.0.1: its own string id is sent on the wire).
     const txOf = new Map<SimCharger, number>();
-    await Promise.all(sims.map(async (s) => txOf.set(s, (await s.startTransaction(1, 'TAG', 0)).transactionId)));
+    const start = async (s: SimCharger, meterStartWh: number) => {
+      const res = await s.startTransaction(1, 'TAG', meterStartWh);
+      txOf.set(s, protocol === 'ocpp1.6' ? res.transactionId : s.connectors.get(1)!.transactionId!);
+    };
+    await Promise.all(sims.map((s) => start(s, 0)));
 
-    // MeterValues every 10 s per charger, spread evenly; start/stop and heartbeats at random.
     let measuring = false;
     const rec = (into: number[]) => (measuring ? into : []);
     sims.forEach((s, i) => {
       const first = setTimeout(() => {
-        const tick = () => void timed(() => s.meterValues(1, txOf.get(s)), rec(lat.meter)).catch(() => {});
+        const tick = () => void timed(() => s.meterValues(1, txOf.get(s)), rec(lat[k.meter])).catch(() => {});
         tick();
         timers.push(setInterval(tick, 10_000));
       }, (i / sims.length) * 10_000);
@@ -69,8 +94,8 @@ async function steadyState(): Promise<void> {
       if (busy.has(s)) return;
       busy.add(s);
       void (async () => {
-        await timed(() => s.stopTransaction(txOf.get(s)!, 1000), rec(lat.stop));
-        txOf.set(s, (await timed(() => s.startTransaction(1, 'TAG', 1000), rec(lat.start))).transactionId);
+        await timed(() => s.stopTransaction(txOf.get(s)!, 1000), rec(lat[k.stop]));
+        await timed(() => start(s, 1000), rec(lat[k.start]));
       })().catch(() => {}).finally(() => busy.delete(s));
     }, 100));
     timers.push(setInterval(() => void timed(() => pick().heartbeat(), rec(lat.heartbeat)).catch(() => {}), 100));
@@ -83,7 +108,7 @@ async function steadyState(): Promise<void> {
     genLoop.enable();
     const a = sampleProc(child.pid!);
     let maxRss = a.rssBytes;
-    for (let s = 0; s < STEADY_S; s++) {
+    for (let i = 0; i < STEADY_S; i++) {
       await new Promise((r) => setTimeout(r, 1000));
       maxRss = Math.max(maxRss, sampleProc(child.pid!).rssBytes);
     }
@@ -91,15 +116,16 @@ async function steadyState(): Promise<void> {
     measuring = false;
     genLoop.disable();
     const daemonLoop = (await queryControl(control, 'loop')) as { p99Ms: number; maxMs: number };
-    report('local.steady_500_daemon_event_loop_delay_p99', daemonLoop.p99Ms, 'ms');
-    report('local.steady_500_daemon_event_loop_delay_max', daemonLoop.maxMs, 'ms');
-    report('local.steady_500_loadgen_event_loop_delay_p99', genLoop.percentile(99) / 1e6, 'ms');
-    report('local.steady_500_cpu', cpuPercent(a, b), '%_of_one_core');
-    report('local.steady_500_rss_max', maxRss / 1024 / 1024, 'MB');
-    for (const [name, xs] of Object.entries(lat)) {
-      report(`local.${name}_latency_p50`, percentile(xs, 50), 'ms');
-      report(`local.${name}_latency_p99`, percentile(xs, 99), 'ms');
-      report(`local.${name}_latency_samples`, xs.length, 'calls');
+    report(name('steady_500_daemon_event_loop_delay_p99'), daemonLoop.p99Ms, 'ms');
+    report(name('steady_500_daemon_event_loop_delay_max'), daemonLoop.maxMs, 'ms');
+    report(name('steady_500_loadgen_event_loop_delay_p99'), genLoop.percentile(99) / 1e6, 'ms');
+    report(name('steady_500_cpu'), cpuPercent(a, b), '%_of_one_core');
+    report(name('steady_500_rss_max'), maxRss / 1024 / 1024, 'MB');
+    if (protocol === 'ocpp2.0.1') lat.txevent = [...lat[k.start], ...lat[k.meter], ...lat[k.stop]];
+    for (const [kind, xs] of Object.entries(lat)) {
+      report(name(`${kind}_latency_p50`), percentile(xs, 50), 'ms');
+      report(name(`${kind}_latency_p99`), percentile(xs, 99), 'ms');
+      report(name(`${kind}_latency_samples`), xs.length, 'calls');
     }
   } finally {
     timers.forEach((t) => clearInterval(t));
@@ -153,6 +179,7 @@ async function peakComparison(): Promise<void> {
 }
 
 export async function benchLocalCsms(): Promise<void> {
-  await steadyState();
+  await steadyState('ocpp1.6');
+  await steadyState('ocpp2.0.1');
   await peakComparison();
 }

@@ -104,6 +104,10 @@ test('site-controller demo runs a simulated site and stops by itself', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /site-controller demo — t=4s/);
   assert.match(r.stdout, /chargers \(3\/3 connected\)/);
+  // A mixed site: 1.6 and 2.0.1 chargers side by side, each shown with its version.
+  assert.match(r.stdout, /CP-1 +connected OCPP 1\.6 /);
+  assert.match(r.stdout, /CP-2 +connected OCPP 2\.0\.1 /);
+  assert.match(r.stdout, /CP-3 +connected OCPP 2\.0\.1 /);
   assert.match(r.stdout, /upstream: online/);
   assert.match(r.stdout, /balancer: \w+ \(budget from meter\)/);
 });

@@ -4,7 +4,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { renderSnapshot } from '../../daemon/control/render.js';
-import { healthStatus, meterStatus, roundTimings } from '../../daemon/control/snapshot.js';
+import { buildSnapshot, healthStatus, meterStatus, roundTimings } from '../../daemon/control/snapshot.js';
+import { EventEmitter } from 'node:events';
+import { ChargerRegistry } from '../../daemon/local/registry.js';
+import { ChargerSession } from '../../daemon/local/session.js';
 import { uncheckedReason } from '../../daemon/health/checked.js';
 
 const T0 = Date.parse('2026-11-21T10:00:00.000Z');
@@ -116,4 +119,32 @@ test('refusals: an offline charger shows why it was last turned away; unknown id
   assert.doesNotMatch(text, /CP-2[^\n]*\n    last refused/, 'a connected charger is not shown as refused');
   assert.match(text, /unknown charger id CP-01 tried 3 times .*a typo\?/);
   assert.match(text, /address 10\.0\.0\.5 blocked until 2026-11-21T10:01:00\.000Z/);
+});
+
+test('each charger\'s OCPP version: in the JSON as the subprotocol, on screen as OCPP 1.6 / OCPP 2.0.1; none for one never connected', () => {
+  const registry = new ChargerRegistry();
+  const session = (id: string, protocol: string) => {
+    const rpc = Object.assign(new EventEmitter(), { isOpen: true, protocol });
+    const s = new ChargerSession(id, undefined, rpc as any, '10.0.0.7:40000', T0);
+    s.boot = { vendor: 'ACME', model: 'Wallbox', firmwareVersion: '1.2.3' };
+    registry.attach(s);
+  };
+  session('CP-OLD', 'ocpp1.6');
+  session('CP-NEW', 'ocpp2.0.1');
+  const charger = (id: string) => ({ id, connectors: 1, maxCurrentA: 32, phases: 3, phaseRotation: 'L1L2L3', priority: 0 }) as any;
+  const snap = buildSnapshot({ siteId: 'S', startedAt: T0, now: () => T0 + 1000, chargers: [charger('CP-OLD'), charger('CP-NEW'), charger('CP-NEVER')], registry }) as any;
+  const byId = Object.fromEntries(snap.chargers.map((c: any) => [c.id, c]));
+  assert.equal(byId['CP-OLD'].protocol, 'ocpp1.6');
+  assert.equal(byId['CP-NEW'].protocol, 'ocpp2.0.1');
+  assert.equal(byId['CP-NEVER'].protocol, undefined);
+  // What `status --json` prints: a charger with no session has no protocol key at all.
+  assert.equal('protocol' in JSON.parse(JSON.stringify(byId['CP-NEVER'])), false);
+
+  const text = renderSnapshot(JSON.parse(JSON.stringify(snap)));
+  assert.match(text, /^ {2}CP-OLD +connected OCPP 1\.6 +ACME Wallbox fw 1\.2\.3$/m);
+  assert.match(text, /^ {2}CP-NEW +connected OCPP 2\.0\.1 ACME Wallbox fw 1\.2\.3$/m);
+  assert.match(text, /^ {2}CP-NEVER +OFFLINE$/m);
+  // The vendor column lines up whatever the version.
+  const col = (id: string) => text.split('\n').find((l) => l.includes(id))!.indexOf('ACME');
+  assert.equal(col('CP-OLD'), col('CP-NEW'));
 });

@@ -34,8 +34,8 @@ test('charger ids with MQTT syntax in them stay one topic level, reversibly', ()
   assert.equal(topicLevel('a/b+c#d'), 'a%2Fb%2Bc%23d');
 });
 
-test('chargers/<id>: connection, boot info and per-connector live figures', () => {
-  const rpc = Object.assign(new EventEmitter(), { isOpen: true });
+test('chargers/<id>: connection, protocol, boot info and per-connector live figures', () => {
+  const rpc = Object.assign(new EventEmitter(), { isOpen: true, protocol: 'ocpp2.0.1' });
   const s = new ChargerSession('CP-1', undefined, rpc as any, '127.0.0.1', T0);
   s.boot = { vendor: 'ACME', model: 'Wallbox', firmwareVersion: '1.2.3' };
   s.lastSeenAt = T0 + 5000;
@@ -50,6 +50,7 @@ test('chargers/<id>: connection, boot info and per-connector live figures', () =
     ts: '2026-11-21T10:00:06.000Z',
     id: 'CP-1',
     connected: true,
+    protocol: 'ocpp2.0.1',
     connectedAt: '2026-11-21T10:00:00.000Z',
     lastSeenAt: '2026-11-21T10:00:05.000Z',
     vendor: 'ACME',
@@ -66,10 +67,15 @@ test('chargers/<id>: connection, boot info and per-connector live figures', () =
   const gone = chargerPayload('CP-1', s, false, T0 + 7000);
   assert.equal(gone.connected, false);
   assert.equal(gone.connectedAt, null);
+  // What telemetry keeps of a closed session (service.ts) still says which version it spoke.
+  const kept = { connectors: s.connectors, connectedAt: s.connectedAt, lastSeenAt: s.lastSeenAt, boot: s.boot, protocol: s.protocol };
+  assert.equal(chargerPayload('CP-1', kept, false, T0 + 7000).protocol, 'ocpp2.0.1');
+  const old = new ChargerSession('CP-2', undefined, Object.assign(new EventEmitter(), { isOpen: true, protocol: 'ocpp1.6' }) as any, '127.0.0.1', T0);
+  assert.equal(chargerPayload('CP-2', old, true, T0).protocol, 'ocpp1.6');
   assert.equal(gone.connectors['1']!.transactionId, 42);
   // Configured but never seen.
   assert.deepEqual(chargerPayload('CP-9', undefined, false, T0), {
-    ts: '2026-11-21T10:00:00.000Z', id: 'CP-9', connected: false, connectedAt: null, lastSeenAt: null, vendor: null, model: null, firmwareVersion: null, connectors: {}, lastRefusal: null,
+    ts: '2026-11-21T10:00:00.000Z', id: 'CP-9', connected: false, protocol: null, connectedAt: null, lastSeenAt: null, vendor: null, model: null, firmwareVersion: null, connectors: {}, lastRefusal: null,
   });
   // Refused at admission: why, when and from where.
   assert.deepEqual(chargerPayload('CP-9', undefined, false, T0, { at: T0 - 1000, reason: 'password', message: 'wrong password', remote: '10.0.0.5:40000', count: 3 }).lastRefusal, {
