@@ -13,7 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import type { ChargerConfig, LocalConfig } from '../config/types.js';
 import { RpcConnection } from '../ocpp/rpc.js';
-import { getProtocol, protocolsServed } from '../ocpp/protocols.js';
+import { getProtocol } from '../ocpp/protocols.js';
 import { ChargerSession } from './session.js';
 import type { ChargerRegistry } from './registry.js';
 import { hostOf, type RefusalReason } from './admission.js';
@@ -28,10 +28,11 @@ export interface LocalServerDeps {
   /** Wires handlers onto a new session (kept outside so the server only does transport). */
   onSession: (session: ChargerSession) => void;
   /**
-   * The subprotocols to accept, in order of preference (default: protocolsServed). When a
-   * charger offers several, ours decides, not the order of its header.
+   * The subprotocols to accept, in order of preference: those with a charger dialect
+   * (daemon/local/dialects.ts). When a charger offers several, ours decides, not the order
+   * of its header.
    */
-  protocols?: readonly string[];
+  protocols: readonly string[];
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests' };
@@ -66,7 +67,7 @@ export class LocalServer {
 
   constructor(private readonly deps: LocalServerDeps) {
     this.log = deps.log.child('local');
-    this.protocols = deps.protocols ?? protocolsServed;
+    this.protocols = deps.protocols;
     this.byId = new Map(deps.chargers.map((c) => [c.id, c]));
     this.wss = new WebSocketServer({
       noServer: true,

@@ -34,14 +34,3 @@ export function getProtocol(name: string): ProtocolProfile | undefined {
 
 /** Every subprotocol we have a profile for, in order of preference (2.0.1 first when a charger offers both). */
 export const KNOWN_PROTOCOLS = ['ocpp2.0.1', 'ocpp1.6'] as const;
-
-/**
- * The subprotocols the local server accepts, in order of preference. 2.0.1 stays out
- * until its charger dialect (daemon/local/v201/) serves a whole session: a charger that
- * offers both must not be talked into a version we only half speak. The lead flips this
- * when the dialect is merged.
- */
-export const protocolsServed: readonly string[] = ['ocpp1.6'];
-
-/** Subprotocols we can serve, in order of preference (what the local server negotiates). */
-export const SUPPORTED_PROTOCOLS: readonly string[] = protocolsServed;
