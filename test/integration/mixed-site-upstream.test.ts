@@ -7,6 +7,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { CloudSim } from '../../scripts/sim/cloud-sim.js';
 import { SimCharger } from '../../scripts/sim/charger-sim.js';
@@ -225,6 +227,11 @@ test('kill -9 during a 2.0.1 transaction and during replay: nothing lost, one cl
   await cp3.connect(); // a socket reconnect, not a reboot: the unanswered event goes first, unchanged
   await within(Promise.all([lost, queued]), 'CP-3\'s re-sent and queued events answered');
   await until(() => /TransactionEvent re-sent by the charger: already recorded/.test(daemon!.output()), { label: 'the restarted site logging the re-sent event as already recorded' }, [daemon!.proc.stdout!, 'data'], [daemon!.proc.stderr!, 'data']);
+  // The site's journal (what goes to the cloud) holds that sample once: the re-send changed nothing.
+  const db = new Database(join(dir, 'site.db'), { readonly: true });
+  const journalled = (db.prepare(`SELECT COUNT(*) AS n FROM transaction_messages WHERE charger_id = 'CP-3' AND action = 'MeterValues' AND payload LIKE '%"40002"%'`).get() as { n: number }).n;
+  db.close();
+  assert.equal(journalled, 1, 'the re-sent TransactionEvent is journalled once');
 
   // An outage: both chargers finish their transactions, CP-3 runs another one.
   await cloud.goDown();
