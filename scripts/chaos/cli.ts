@@ -1,6 +1,7 @@
-// `npm run test:chaos [-- --seed N --kills N --chargers N]`: a long seeded chaos run;
-// prints the verdict and exits 1 when a promise is broken. Without --seed a fresh seed is
-// drawn (and printed, so a failure can be replayed).
+// `npm run test:chaos [-- --seed N --kills N --chargers N --v201 N]`: a long seeded chaos run
+// (--v201 N: the last N chargers speak OCPP 2.0.1; default 0); prints the verdict and exits 1
+// when a promise is broken. Without --seed a fresh seed is drawn (and printed, so a failure
+// can be replayed).
 import { runChaos } from './run.js';
 import { formatVerdict } from './verdict.js';
 
@@ -18,7 +19,12 @@ function arg(name: string, fallback: number): number {
 const seed = arg('seed', Math.floor(Math.random() * 2 ** 31));
 const kills = arg('kills', 60);
 const chargers = arg('chargers', 3);
-process.stdout.write(`chaos: seed ${seed}, ${kills} kills, ${chargers} chargers\n`);
-const verdict = await runChaos({ seed, kills, chargers, log: (l) => process.stdout.write(`${l}\n`) });
+const v201 = arg('v201', 0);
+if (v201 > chargers) {
+  process.stderr.write('--v201 cannot exceed --chargers\n');
+  process.exit(2);
+}
+process.stdout.write(`chaos: seed ${seed}, ${kills} kills, ${chargers} chargers (${v201} on OCPP 2.0.1)\n`);
+const verdict = await runChaos({ seed, kills, chargers, v201, log: (l) => process.stdout.write(`${l}\n`) });
 process.stdout.write(`${formatVerdict(verdict)}\n`);
 process.exit(verdict.ok ? 0 : 1);

@@ -16,12 +16,15 @@ import { spawnDaemon, type DaemonProcess } from '../../test/helpers/child.js';
 import { queryControl, controlSocketPath } from '../../daemon/control/server.js';
 import { mulberry32, fork, type Rng } from './prng.js';
 import { ChaosCharger } from './charger.js';
+import { ChaosCharger201 } from './charger201.js';
 import { itemsOf, judgeLedger, verdictProblems, type Verdict } from './verdict.js';
 
 export interface ChaosOptions {
   seed: number;
   kills: number;
   chargers?: number; // default 3, two connectors each
+  /** How many of the chargers (the last ones) speak OCPP 2.0.1; default 0. */
+  v201?: number;
   /** The daemon's upstream.callTimeoutS; a slow cloud answers after 1.5 x this. */
   callTimeoutS?: number;
   /** Time between one restart and the next kill, ms (seeded within the range). */
@@ -64,7 +67,7 @@ export async function runChaos(opts: ChaosOptions): Promise<Verdict> {
   const connectedAt = new Map<number, number>();
   cloud.on('connect', (_id: string, n: number) => connectedAt.set(n, Date.now()));
   const chargerRngs: Rng[] = [];
-  const chargers: ChaosCharger[] = [];
+  const chargers: Array<ChaosCharger | ChaosCharger201> = [];
   let daemon: DaemonProcess | undefined;
   let kills = 0;
   let cloudDrops = 0;
@@ -95,7 +98,9 @@ export async function runChaos(opts: ChaosOptions): Promise<Verdict> {
     let url = await start();
     for (let i = 0; i < n; i++) {
       chargerRngs.push(fork(rng));
-      chargers.push(new ChaosCharger(i + 1, `CP-${i + 1}`, `secret-${i + 1}`, 2, chargerRngs[i], url));
+      // The last `v201` chargers speak 2.0.1: the site serves both behind the one 1.6 cloud.
+      const Kind = i >= n - (opts.v201 ?? 0) ? ChaosCharger201 : ChaosCharger;
+      chargers.push(new Kind(i + 1, `CP-${i + 1}`, `secret-${i + 1}`, 2, chargerRngs[i], url));
     }
     await bounded(Promise.all(chargers.map((c) => c.connect(url, true))), 'the chargers to connect', 30_000);
     for (const c of chargers) c.startSessions();
@@ -185,7 +190,7 @@ export async function runChaos(opts: ChaosOptions): Promise<Verdict> {
 
     const figures = judgeLedger(accepted, cloud.received);
     const base = {
-      seed: opts.seed, kills, chargers: chargers.length, killsByPhase, cloudDrops,
+      seed: opts.seed, kills, chargers: chargers.length, v201: chargers.filter((c) => c instanceof ChaosCharger201).length, killsByPhase, cloudDrops,
       accepted: accepted.length, lost: figures.lost.length, duplicates: figures.duplicates,
       duplicatesUnexplained: figures.duplicatesUnexplained.length, setAside,
       refused: chargers.reduce((a, c) => a + c.refused, 0), seconds: (Date.now() - started) / 1000,

@@ -17,6 +17,8 @@ export interface Verdict {
   seed: number;
   kills: number;
   chargers: number;
+  /** How many of the chargers spoke OCPP 2.0.1. */
+  v201?: number;
   killsByPhase: Record<string, number>;
   cloudDrops: number;
   /** Transaction messages the site answered with a CALLRESULT. */
@@ -57,6 +59,30 @@ export function itemsOf(action: string, payload: any): string[] {
     default:
       return [];
   }
+}
+
+/** The Wh register of a 2.0.1 MeterValue list in the given context (Transaction.Begin / End). */
+const registerIn = (mvs: any[], context: string): string | undefined => {
+  for (const mv of mvs) {
+    const sv = (mv?.sampledValue ?? []).find((s: any) => s.context === context && (s.measurand ?? 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register');
+    if (sv) return String(sv.value);
+  }
+  return undefined;
+};
+
+/**
+ * The items a 2.0.1 TransactionEvent carries once the site turned it into the model's 1.6
+ * messages (DESIGN "Two OCPP versions, one model"): Started → a Start (idToken as idTag, the
+ * event's timestamp, the Transaction.Begin register); every sample it carries, Ended's in the
+ * Stop's transactionData; Ended → a Stop (the event's timestamp, the Transaction.End register).
+ * For idTokens of at most 20 characters in Wh, which is what the chaos chargers send.
+ */
+export function itemsOf201(payload: any): string[] {
+  const mvs: any[] = payload.meterValue ?? [];
+  const samples = mvs.map(sampleKey);
+  if (payload.eventType === 'Started') return [startKey({ idTag: payload.idToken?.idToken, timestamp: payload.timestamp, meterStart: registerIn(mvs, 'Transaction.Begin') }), ...samples];
+  if (payload.eventType === 'Ended') return [stopKey({ timestamp: payload.timestamp, meterStop: registerIn(mvs, 'Transaction.End') }), ...samples];
+  return samples;
 }
 
 export interface LedgerFigures {
@@ -107,6 +133,7 @@ export function verdictProblems(v: Omit<Verdict, 'ok' | 'problems'>, figures: Le
 export function formatVerdict(v: Verdict): string {
   const lines = [
     `chaos ${v.ok ? 'PASS' : 'FAIL'} seed=${v.seed}`,
+    ...(v.v201 ? [`chargers ${v.chargers} (${v.v201} on OCPP 2.0.1)`] : []),
     `kills ${v.kills} (${Object.entries(v.killsByPhase).map(([k, n]) => `${k} ${n}`).join(', ')})`,
     `cloud drops ${v.cloudDrops}`,
     `accepted ${v.accepted}`,
@@ -117,6 +144,6 @@ export function formatVerdict(v: Verdict): string {
     `seconds ${v.seconds.toFixed(1)}`,
     ...v.problems.map((p) => `problem: ${p}`),
   ];
-  if (!v.ok) lines.push(`reproduce: npm run test:chaos -- --seed ${v.seed} --kills ${v.kills} --chargers ${v.chargers}`);
+  if (!v.ok) lines.push(`reproduce: npm run test:chaos -- --seed ${v.seed} --kills ${v.kills} --chargers ${v.chargers}${v.v201 ? ` --v201 ${v.v201}` : ''}`);
   return lines.join('\n');
 }

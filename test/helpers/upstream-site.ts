@@ -5,7 +5,7 @@ import { SimCharger } from '../../scripts/sim/charger-sim.js';
 import type { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
 import { startSite, makeTempDir, type TestSite } from './daemon.js';
-import { until, DEFAULT_WAIT_MS } from './until.js';
+import { until, within, DEFAULT_WAIT_MS } from './until.js';
 
 export const IDENTITY = 'SITE-1';
 
@@ -99,4 +99,18 @@ export async function restartableCloudSite(t: { after(fn: () => Promise<void>): 
       return current;
     },
   };
+}
+
+/** The next CALL `action` the site sends to `sim` (attach before the command that causes it); bounded. */
+export function nextCallAt(sim: SimCharger, action: string): Promise<any> {
+  let on: (a: string, payload: any) => void = () => {};
+  const p = new Promise((resolve) => {
+    on = (a: string, payload: any) => {
+      if (a !== action) return;
+      sim.off('call', on);
+      resolve(payload);
+    };
+    sim.on('call', on);
+  });
+  return within(p, `${action} from the site at ${sim.id}`).finally(() => sim.off('call', on));
 }
