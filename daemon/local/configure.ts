@@ -112,11 +112,24 @@ export async function configureCharger(session: ChargerSession, deps: ConfigureD
       log.warn('ChangeConfiguration failed', { key, err: (err as Error).message });
     }
   }
-  // Not readable now: what it reported last time still describes its smart charging best.
+  await applyConfiguration(session, deps, keys, reason, log, (known) => {
+    if (!session.config) session.numberOfConnectors = numberOfConnectorsFrom(known) ?? session.numberOfConnectors;
+  });
+}
+
+/**
+ * The end of every dialect's configure step: what the charger reported (or, when it could not
+ * be read now, what it reported last time) becomes its capabilities and is remembered, the
+ * balancer is told ('configured'), and statuses are asked for where they are in doubt.
+ */
+export async function applyConfiguration(
+  session: ChargerSession, deps: ConfigureDeps, keys: Record<string, string> | null, reason: 'boot' | 'reconnect', log: Logger,
+  also?: (known: Record<string, string>) => void,
+): Promise<void> {
   const known = keys ?? storedKeys(deps.store, session.id);
   if (known) {
     session.capabilities = parseCapabilities(known);
-    if (!session.config) session.numberOfConnectors = numberOfConnectorsFrom(known) ?? session.numberOfConnectors;
+    also?.(known);
     log.info('smart charging capabilities', {
       stackLevels: session.capabilities.maxStackLevel, units: session.capabilities.rateUnits.join(',') || 'unknown',
       from: keys ? 'charger' : 'store', reason,

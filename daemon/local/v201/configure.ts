@@ -2,10 +2,8 @@
 // the 2.0.1 device model. The variables are read with one GetVariables and kept under
 // the model's (1.6) key names too, so capabilities, the stored fallback and the
 // "what must change" rule are the 1.6 ones; the changes go out in one SetVariables.
-import type { Logger } from '../../log.js';
 import type { ChargerSession } from '../session.js';
-import { changesNeeded, parseCapabilities, storedKeys, wantedKeys, type ConfigureDeps } from '../configure.js';
-import { mayBeCharging } from '../connectors.js';
+import { applyConfiguration, changesNeeded, wantedKeys, type ConfigureDeps } from '../configure.js';
 import type { Component201, GetVariableResult201, SetVariableResult201, Variable201 } from './wire.js';
 
 /** The device-model variables the site reads, and the 1.6 key each stands for (null: no 1.6 key). */
@@ -84,32 +82,6 @@ export async function configureV201(session: ChargerSession, deps: ConfigureDeps
       log.warn('SetVariables failed', { variables: data.map((d) => nameOf(d.component.name, d.variable.name)).join(','), err: (err as Error).message });
     }
   }
-  const known = keys ?? storedKeys(deps.store, session.id);
-  if (known) {
-    session.capabilities = parseCapabilities(known);
-    log.info('smart charging capabilities', {
-      stackLevels: session.capabilities.maxStackLevel, units: session.capabilities.rateUnits.join(',') || 'unknown',
-      enabled: known['SmartChargingCtrlr.Enabled'], from: keys ? 'charger' : 'store', reason,
-    });
-  }
-  if (keys) {
-    const read = keys;
-    await deps.store.write(() => deps.store.chargers.setConfiguration(session.id, read))
-      .catch((err: Error) => log.warn('could not remember the charger\'s configuration', { err: err.message }));
-  }
-  if (!session.rpc.isOpen) return;
-  deps.registry.emit('configured', session);
-  await requestStatuses(session, reason, log);
-}
-
-/** As for 1.6: after a reconnect every status is asked for; after a boot only when a connector may be charging unseen. */
-async function requestStatuses(session: ChargerSession, reason: 'boot' | 'reconnect', log: Logger): Promise<void> {
-  const doubtful = [...session.connectors].filter(([id, c]) => id > 0 && !c.confirmed && mayBeCharging(c)).map(([id]) => id);
-  if (reason === 'boot' && doubtful.length === 0) return;
-  try {
-    const r = await session.rpc.call<{ status: string }>('TriggerMessage', { requestedMessage: 'StatusNotification' });
-    if (r.status !== 'Accepted') log.warn('charger refused TriggerMessage(StatusNotification): its connectors stay unconfirmed (treated as possibly charging)', { status: r.status, connectors: doubtful.join(',') || undefined });
-  } catch (err) {
-    log.warn('TriggerMessage(StatusNotification) failed: its connectors stay unconfirmed (treated as possibly charging)', { err: (err as Error).message });
-  }
+  // The rest is the dialect-independent end of configure (TriggerMessage goes through the command translation).
+  await applyConfiguration(session, deps, keys, reason, log);
 }
