@@ -118,3 +118,22 @@ test('WAL checkpoints run on a worker thread: the main connection keeps writing,
   assert.equal((other.prepare('SELECT count(*) AS n FROM kv').get() as { n: number }).n, 1001);
   assert.equal(store.checkpointer!.checkpoints, 1);
 });
+
+test('a MeterValues content key ignores key order and sees every value, timestamp, charger and transaction', async () => {
+  const { meterValuesKey } = await import('../../daemon/store/transactions.js');
+  const a = [{ timestamp: '2026-11-28T06:00:00Z', sampledValue: [{ value: '1500', measurand: 'Energy.Active.Import.Register', unit: 'Wh' }, { value: '16.0', phase: 'L1', unit: 'A', measurand: 'Current.Import' }] }];
+  const reordered = [{ sampledValue: [{ unit: 'Wh', measurand: 'Energy.Active.Import.Register', value: '1500' }, { measurand: 'Current.Import', unit: 'A', value: '16.0', phase: 'L1' }], timestamp: '2026-11-28T06:00:00Z' }];
+  const key = meterValuesKey('CP-1', 7, a);
+  assert.equal(meterValuesKey('CP-1', 7, reordered), key);
+  const variants: unknown[][] = [
+    [{ ...a[0], timestamp: '2026-11-28T06:00:01Z' }],
+    [{ ...a[0], sampledValue: [{ ...a[0].sampledValue[0], value: '1501' }, a[0].sampledValue[1]] }],
+    [{ ...a[0], sampledValue: [a[0].sampledValue[0], { ...a[0].sampledValue[1], phase: 'L2' }] }],
+    [{ ...a[0], sampledValue: [a[0].sampledValue[0]] }],
+  ];
+  for (const v of variants) assert.notEqual(meterValuesKey('CP-1', 7, v), key);
+  assert.notEqual(meterValuesKey('CP-2', 7, a), key);
+  assert.notEqual(meterValuesKey('CP-1', 8, a), key);
+  // Not the 1.6 shape (an extra field): still order-independent through the general path.
+  assert.equal(meterValuesKey('CP-1', 7, [{ x: 1, ...a[0] }]), meterValuesKey('CP-1', 7, [{ ...a[0], x: 1 }]));
+});
