@@ -123,7 +123,11 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
       checkConnector('MeterValues', req.connectorId);
       if (req.transactionId !== undefined) {
         const txId = req.transactionId;
-        const r = await store.write(() => store.transactions.meterValues(id, txId, req), 'transaction');
+        const r = await store.write(() => store.transactions.meterValues(id, txId, req), 'transaction').catch((err: unknown) => {
+          store.transactions.forget(txId);
+          throw err;
+        });
+        if (r.known && !r.duplicate) store.transactions.committed(txId, r.contentKey);
         if (!r.known && !r.duplicate) log.warn('MeterValues for an unknown transaction: recorded', { tx: txId });
         if (r.duplicate) log.info('MeterValues re-sent by the charger: already recorded, not stored again', { tx: txId });
       }

@@ -1,7 +1,7 @@
 // Transactions and the journal of transaction messages. Every method here is
 // synchronous and meant to run inside CommitQueue.run(), so the caller's CALLRESULT
 // goes out only after the row is on disk.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Db } from './db.js';
 
 export interface TransactionRow {
@@ -75,9 +75,12 @@ export interface StopInput {
 
 /** How many of a transaction's newest journal rows a re-sent MeterValues is looked for in. */
 const RESEND_WINDOW = 8;
+/** Open transactions whose newest keys are kept in memory; the oldest entry goes first beyond this. */
+const MAX_CACHED_TRANSACTIONS = 10_000;
 
 export class TransactionRepository {
   private readonly listeners: JournalListener[] = [];
+  private readonly recentByTx = new Map<number, Array<string | null>>();
   private readonly q;
 
   constructor(db: Db, private readonly now: () => number = Date.now) {
@@ -164,6 +167,7 @@ export class TransactionRepository {
       return { known: true, duplicate: same, conflict: !same };
     }
     this.q.stop.run(input.meterStopWh, input.stoppedAt, input.reason ?? null, input.idTag ?? null, this.now(), row.id);
+    this.recentByTx.delete(row.id);
     this.journal(row.id, input.chargerId, 'StopTransaction', input.payload);
     return { known: true, duplicate: false, conflict: false };
   }
@@ -177,13 +181,41 @@ export class TransactionRepository {
    * (one range read on an existing index: a unique index over every key of the journal cost
    * ~30 % of the peak message rate in B-tree maintenance).
    */
-  meterValues<P extends { meterValue: unknown }>(chargerId: string, transactionId: number, payload: P): { known: boolean; duplicate: boolean } {
+  meterValues<P extends { meterValue: unknown }>(chargerId: string, transactionId: number, payload: P): { known: boolean; duplicate: boolean; contentKey: string } {
     const known = this.q.owner.get(transactionId) === chargerId;
     const contentKey = meterValuesKey(chargerId, transactionId, payload.meterValue);
-    const recent = (known ? this.q.recentKeys.all(transactionId) : this.q.recentOrphanKeys.all(chargerId)) as Array<string | null>;
-    if (recent.includes(contentKey)) return { known, duplicate: true };
+    const recent = known ? this.recentKeysOf(transactionId) : (this.q.recentOrphanKeys.all(chargerId) as Array<string | null>);
+    if (recent.includes(contentKey)) return { known, duplicate: true, contentKey };
     this.journal(known ? transactionId : null, chargerId, 'MeterValues', payload, { contentKey });
-    return { known, duplicate: false };
+    return { known, duplicate: false, contentKey };
+  }
+
+  /**
+   * The newest content keys of a transaction: read from the store once per transaction and
+   * process, then kept in memory (the read was most of the cost of the re-send check at peak).
+   * Only committed keys go in (see committed()), so a rolled-back write never hides a re-send.
+   */
+  private recentKeysOf(transactionId: number): ReadonlyArray<string | null> {
+    let keys = this.recentByTx.get(transactionId);
+    if (!keys) {
+      keys = this.q.recentKeys.all(transactionId) as Array<string | null>;
+      if (this.recentByTx.size >= MAX_CACHED_TRANSACTIONS) this.recentByTx.delete(this.recentByTx.keys().next().value!);
+      this.recentByTx.set(transactionId, keys);
+    }
+    return keys;
+  }
+
+  /** A MeterValues' commit succeeded: its key is now among the newest of its transaction. */
+  committed(transactionId: number, contentKey: string): void {
+    const keys = this.recentByTx.get(transactionId);
+    if (!keys) return;
+    keys.unshift(contentKey);
+    if (keys.length > RESEND_WINDOW) keys.length = RESEND_WINDOW;
+  }
+
+  /** A write failed: what is in memory for the transaction is read from the store again next time. */
+  forget(transactionId: number): void {
+    this.recentByTx.delete(transactionId);
   }
 
   /** A 2.0.1 charger's transaction by its own id. */
@@ -292,5 +324,6 @@ export function meterValuesText(meterValue: unknown): string {
 
 /** Identifies a MeterValues by charger, transaction and its samples (timestamps and values). */
 export function meterValuesKey(chargerId: string, transactionId: number, meterValue: unknown): string {
-  return createHash('sha256').update(`${chargerId}\u0000${transactionId}\u0000${meterValuesText(meterValue)}`).digest('base64url');
+  // One-shot hash: a Hash object per message cost more than the digest itself.
+  return hash('sha256', `${chargerId}\u0000${transactionId}\u0000${meterValuesText(meterValue)}`, 'base64url');
 }

@@ -43,6 +43,22 @@ test('a MeterValues the charger re-sends after a daemon restart is stored and fo
   assert.deepEqual(cloud.anomalies, []);
 });
 
+test('a MeterValues re-sent on a new connection (the daemon kept running) is stored once', async (t) => {
+  const s = await startCloudSite();
+  t.after(() => s.stop());
+  const cp = await s.charger('CP-3');
+  const tx = (await cp.startTransaction(1, 'TAG-1', 1000)).transactionId as number;
+  const mv = (at: string) => ({ connectorId: 1, transactionId: tx, meterValue: [{ timestamp: at, sampledValue: [{ value: '1500', unit: 'Wh' }] }] });
+  await cp.call('MeterValues', mv('2026-11-28T06:00:00.000Z'));
+  await cp.call('MeterValues', mv('2026-11-28T06:00:10.000Z'));
+  // The answer to the second was lost with the socket: the charger connects again and re-sends it.
+  const again = await s.charger('CP-3');
+  assert.deepEqual(await again.call('MeterValues', mv('2026-11-28T06:00:10.000Z')), {});
+  assert.deepEqual(await again.call('MeterValues', mv('2026-11-28T06:00:20.000Z')), {});
+  assert.deepEqual(journal(s.site.dbPath, 'MeterValues').map((r) => JSON.parse(r.payload).meterValue[0].timestamp),
+    ['2026-11-28T06:00:00.000Z', '2026-11-28T06:00:10.000Z', '2026-11-28T06:00:20.000Z']);
+});
+
 test('a later MeterValues with new readings is not mistaken for a re-send', async (t) => {
   const s = await startCloudSite();
   t.after(() => s.stop());

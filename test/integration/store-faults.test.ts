@@ -49,6 +49,8 @@ test('disk full: transaction messages get a CALLERROR and are taken once there i
 
   store.db.pragma('max_page_count = 1073741823');
   assert.deepEqual(await cp.call('MeterValues', sample), {}, 'taken once there is room');
+  const stored = store.db.prepare(`SELECT count(*) FROM transaction_messages WHERE action = 'MeterValues' AND transaction_id = ?`).pluck().get(tx);
+  assert.equal(stored, 1, 'and stored: the refused attempts did not make it look like a re-send');
   assert.deepEqual(events.map((e) => e.type), ['alarm', 'cleared'], 'cleared once a transaction message is stored again');
   assert.equal((s.site.daemon.snapshot().store as any).fault, null);
   await cp.stopTransaction(tx, 2000);
