@@ -54,7 +54,7 @@ export function defaultConfiguration(connectors: number, rateUnits: string): Map
 const INT_KEYS = new Set(['HeartbeatInterval', 'MeterValueSampleInterval', 'ClockAlignedDataInterval', 'ConnectionTimeOut', 'TransactionMessageAttempts', 'TransactionMessageRetryInterval', 'WebSocketPingInterval', 'ResetRetries']);
 const BOOL_KEYS = new Set(['StopTransactionOnInvalidId', 'AuthorizeRemoteTxRequests', 'LocalAuthorizeOffline', 'LocalPreAuthorize', 'LocalAuthListEnabled', 'UnlockConnectorOnEVSideDisconnect']);
 
-type Kind = 'string' | 'integer' | 'number' | 'object' | 'array';
+export type Kind = 'string' | 'integer' | 'number' | 'object' | 'array';
 // [field, kind, required] per action: enough to catch a CSMS sending the wrong shape,
 // without pulling in the OCA schemas the daemon validates with (independence again).
 const SHAPES: Record<string, Array<[string, Kind, boolean]>> = {
@@ -82,18 +82,21 @@ function isKind(v: unknown, k: Kind): boolean {
   return typeof v === k;
 }
 
-function checkShape(action: string, p: any): Answer | undefined {
-  for (const [field, kind, required] of SHAPES[action] ?? []) {
+/** The first required field missing or of the wrong kind, as the answer; `occurrence` is the version's spelling. */
+export function checkShape(
+  shapes: Record<string, ReadonlyArray<readonly [string, Kind, boolean]>>, action: string, p: any,
+  occurrence: 'OccurenceConstraintViolation' | 'OccurrenceConstraintViolation' = 'OccurenceConstraintViolation',
+): Answer | undefined {
+  for (const [field, kind, required] of shapes[action] ?? []) {
     if (p[field] === undefined) {
-      if (required) return fail('OccurenceConstraintViolation', `${action}.${field} is required`);
+      if (required) return { error: occurrence, description: `${action}.${field} is required` };
     } else if (!isKind(p[field], kind)) {
-      return fail('TypeConstraintViolation', `${action}.${field} must be ${kind}`);
+      return { error: 'TypeConstraintViolation', description: `${action}.${field} must be ${kind}` };
     }
   }
   return undefined;
 }
 
-/** The parts of a ChargingProfile the simulator relies on, with 1.6's value rules. */
 export function checkProfile(cp: any): Answer | undefined {
   const bad = (d: string) => fail('PropertyConstraintViolation', `chargingProfile: ${d}`);
   if (!Number.isInteger(cp.chargingProfileId) || !Number.isInteger(cp.stackLevel) || cp.stackLevel < 0) return bad('chargingProfileId/stackLevel must be integers, stackLevel >= 0');
@@ -142,7 +145,7 @@ export function profileProblem(sim: SimChargerState, c: number, p: ChargingProfi
 }
 
 export function answerCall(sim: SimCharger, action: string, p: any): Answer {
-  const bad = checkShape(action, p);
+  const bad = checkShape(SHAPES, action, p);
   if (bad) return bad;
   switch (action) {
     case 'GetConfiguration': {

@@ -4,7 +4,7 @@
 // versions behave alike and differ only on the wire. Follow-up messages go in `after`.
 import type { SimCharger } from '../charger-sim.js';
 import { isObject } from '../sim-rpc.js';
-import { answerCall, changeAvailability, checkProfile, reserveNow, type Answer } from '../sim-handlers.js';
+import { answerCall, changeAvailability, checkProfile, checkShape, reserveNow, type Answer, type Kind } from '../sim-handlers.js';
 import { clearFilterFrom201, compositeTo201, profileFrom201 } from './mapping.js';
 import { getVariable, reportData, setVariable } from './device-model.js';
 import type { ChargingProfile } from '../sim-profiles.js';
@@ -12,7 +12,6 @@ import type { ChargingProfile } from '../sim-profiles.js';
 const ok = (result: object, after?: () => Promise<unknown>): Answer => ({ result, after });
 const fail = (error: string, description: string): Answer => ({ error, description });
 
-type Kind = 'string' | 'integer' | 'object' | 'array';
 // Required fields and their types per action, with the 2.0.1 error code spellings. Enough to
 // catch a CSMS sending the wrong shape without sharing the daemon's schema validation.
 const SHAPES: Record<string, Array<[string, Kind, boolean]>> = {
@@ -33,24 +32,6 @@ const SHAPES: Record<string, Array<[string, Kind, boolean]>> = {
   SendLocalList: [['versionNumber', 'integer', true], ['updateType', 'string', true], ['localAuthorizationList', 'array', false]],
   DataTransfer: [['vendorId', 'string', true]],
 };
-
-function isKind(v: unknown, k: Kind): boolean {
-  if (k === 'integer') return Number.isInteger(v);
-  if (k === 'array') return Array.isArray(v);
-  if (k === 'object') return isObject(v);
-  return typeof v === k;
-}
-
-function checkShape(action: string, p: any): Answer | undefined {
-  for (const [field, kind, required] of SHAPES[action] ?? []) {
-    if (p[field] === undefined) {
-      if (required) return fail('OccurrenceConstraintViolation', `${action}.${field} is required`);
-    } else if (!isKind(p[field], kind)) {
-      return fail('TypeConstraintViolation', `${action}.${field} must be ${kind}`);
-    }
-  }
-  return undefined;
-}
 
 /** The connector (EVSE k) running the transaction the CSMS named by its 2.0.1 id. */
 const evseOf = (sim: SimCharger, ref: string): number | undefined => [...sim.connectors].find(([, c]) => c.transactionRef === ref)?.[0];
@@ -82,7 +63,7 @@ function convertProfile(sim: SimCharger, evseId: number, cp: any): { profile?: R
 }
 
 export function answerCall201(sim: SimCharger, action: string, p: any): Answer {
-  const bad = checkShape(action, p);
+  const bad = checkShape(SHAPES, action, p, 'OccurrenceConstraintViolation');
   if (bad) return bad;
   switch (action) {
     case 'SetChargingProfile': {
