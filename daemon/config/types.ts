@@ -65,7 +65,7 @@ export interface UpstreamConfig {
   key?: string;
   /** Replaces the default TLS suites towards the cloud (daemon/tls-policy.ts). */
   ciphers?: string;
-  protocol: 'ocpp1.6';
+  protocol: 'ocpp1.6' | 'ocpp2.0.1';
   bootNotification: { chargePointVendor: string; chargePointModel: string; chargePointSerialNumber?: string };
   offlineAuthorization: { allowUnknownIdTags: boolean };
   reconnect: { minS: number; maxS: number };

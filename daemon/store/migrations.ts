@@ -206,4 +206,26 @@ export const migrations: Migration[] = [
       DROP INDEX transaction_messages_content;
     `,
   },
+  {
+    version: 7,
+    name: 'upstream OCPP 2.0.1: offline flag and stable seqNo groups in the outbox, per-transaction seqNo state',
+    sql: `
+      -- Whether the cloud link was down when the message was stored (2.0.1 "offline": true).
+      ALTER TABLE outbox ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;
+      -- The seqNo of the TransactionEvent a row was sent in, fixed before the first send:
+      -- after a crash the same rows go again as the same event (a duplicate, never a repeat
+      -- with other content). NULL until planned; rows merged into one event share it.
+      ALTER TABLE outbox ADD COLUMN seq_no INTEGER;
+      -- A 2.0.1 cloud's view of each local transaction: the next seqNo, whether Started was
+      -- delivered, and the RequestStartTransaction it answered.
+      CREATE TABLE cloud201_transactions (
+        transaction_id INTEGER PRIMARY KEY REFERENCES transactions(id),
+        next_seq_no INTEGER NOT NULL,
+        started INTEGER NOT NULL DEFAULT 0,
+        synthesized INTEGER NOT NULL DEFAULT 0,
+        remote_start_id INTEGER,
+        id_token_status TEXT
+      );
+    `,
+  },
 ];

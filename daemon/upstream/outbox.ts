@@ -14,6 +14,10 @@ export interface OutboxRow {
   payload: any;
   queuedAt: number;
   attempts: number;
+  /** The cloud link was down when the message was stored. */
+  offline: boolean;
+  /** 2.0.1: the seqNo of the event this row is (part of), fixed before its first send; null until then. */
+  seqNo: number | null;
 }
 
 export interface UndeliverableRow extends OutboxRow {
@@ -21,8 +25,13 @@ export interface UndeliverableRow extends OutboxRow {
 }
 
 function toRow(r: any): OutboxRow {
-  return { seq: r.seq, transactionId: r.transaction_id, chargerId: r.charger_id, action: r.action, payload: JSON.parse(r.payload), queuedAt: r.queued_at, attempts: r.attempts };
+  return {
+    seq: r.seq, transactionId: r.transaction_id, chargerId: r.charger_id, action: r.action, payload: JSON.parse(r.payload),
+    queuedAt: r.queued_at, attempts: r.attempts, offline: r.offline === 1, seqNo: r.seq_no,
+  };
 }
+
+const COLUMNS = 'seq, transaction_id, charger_id, action, payload, queued_at, attempts, offline, seq_no';
 
 export class OutboxRepository {
   private readonly q;
@@ -37,15 +46,17 @@ export class OutboxRepository {
 
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {
     this.q = {
-      insert: db.prepare(`INSERT INTO outbox (journal_seq, transaction_id, charger_id, action, payload, queued_at) VALUES (?, ?, ?, ?, ?, ?)`),
-      head: db.prepare(`SELECT seq, transaction_id, charger_id, action, payload, queued_at, attempts FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT ?`),
-      headAll: db.prepare(`SELECT seq, transaction_id, charger_id, action, payload, queued_at, attempts FROM outbox WHERE state = 'queued' ORDER BY seq`),
+      insert: db.prepare(`INSERT INTO outbox (journal_seq, transaction_id, charger_id, action, payload, queued_at, offline) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      head: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT ?`),
+      headAll: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state = 'queued' ORDER BY seq`),
+      tagSeqNo: db.prepare('UPDATE outbox SET seq_no = ? WHERE seq = ?'),
+      journalStart: db.prepare(`SELECT payload FROM transaction_messages WHERE transaction_id = ? AND action = 'StartTransaction' ORDER BY seq LIMIT 1`).pluck(),
       del: db.prepare('DELETE FROM outbox WHERE seq = ?'),
       fail: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?'),
       giveUp: db.prepare(`UPDATE outbox SET state = 'undeliverable', last_error = ? WHERE seq = ?`),
       count: db.prepare(`SELECT count(*) FROM outbox WHERE state = ?`).pluck(),
       oldest: db.prepare(`SELECT queued_at FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT 1`).pluck(),
-      undeliverable: db.prepare(`SELECT seq, transaction_id, charger_id, action, payload, queued_at, attempts, last_error FROM outbox WHERE state = 'undeliverable' ORDER BY seq`),
+      undeliverable: db.prepare(`SELECT ${COLUMNS}, last_error FROM outbox WHERE state = 'undeliverable' ORDER BY seq`),
       cloudId: db.prepare('SELECT cloud_transaction_id AS id FROM cloud_transactions WHERE transaction_id = ?'),
       localId: db.prepare('SELECT transaction_id AS id FROM cloud_transactions WHERE cloud_transaction_id = ? ORDER BY sent_at DESC LIMIT 1').pluck(),
       mapTx: db.prepare(`INSERT INTO cloud_transactions (transaction_id, cloud_transaction_id, id_tag_status, sent_at) VALUES (?, ?, ?, ?)
@@ -59,10 +70,21 @@ export class OutboxRepository {
     this.aside = this.q.count.get('undeliverable') as number;
   }
 
-  /** Journal listener: runs inside the journal's SQLite transaction. */
-  enqueue(entry: JournalEntry): void {
-    this.q.insert.run(entry.seq, entry.transactionId, entry.chargerId, entry.action, JSON.stringify(entry.payload), entry.receivedAt);
+  /** Journal listener: runs inside the journal's SQLite transaction. `offline`: the cloud link is down now. */
+  enqueue(entry: JournalEntry, offline = false): void {
+    this.q.insert.run(entry.seq, entry.transactionId, entry.chargerId, entry.action, JSON.stringify(entry.payload), entry.receivedAt, offline ? 1 : 0);
     this.queued++;
+  }
+
+  /** Fixes the seqNo of the event these rows go in (2.0.1), so a re-send after a crash is the same event. */
+  tagSeqNo(seqs: readonly number[], seqNo: number): void {
+    for (const s of seqs) this.q.tagSeqNo.run(seqNo, s);
+  }
+
+  /** The model StartTransaction of a local transaction, from the journal (kept after delivery). */
+  journalStart(localTransactionId: number): any {
+    const p = this.q.journalStart.get(localTransactionId) as string | undefined;
+    return p === undefined ? undefined : JSON.parse(p);
   }
 
   head(limit: number): OutboxRow[] {
@@ -72,7 +94,8 @@ export class OutboxRepository {
   /**
    * The rows the next call can use: the head, the run of MeterValues of its transaction
    * behind it (up to maxEntries meterValue entries), and the row after that run. Reads
-   * and parses only those, not a fixed window: at replay this runs once per call.
+   * and parses only those, not a fixed window: at replay this runs once per call. A head
+   * whose seqNo is fixed (2.0.1) brings exactly the rows that share it, and the next one.
    */
   headRun(maxEntries: number): OutboxRow[] {
     const rows: OutboxRow[] = [];
@@ -81,6 +104,10 @@ export class OutboxRepository {
       const row = toRow(r);
       rows.push(row);
       const first = rows[0];
+      if (first.seqNo !== null) {
+        if (rows.length > 1 && (row.seqNo !== first.seqNo || row.transactionId !== first.transactionId)) break;
+        continue;
+      }
       if (rows.length === 1 && first.action !== 'MeterValues') break;
       if (rows.length > 1 && (first.action !== 'MeterValues' || row.action !== 'MeterValues' || row.transactionId !== first.transactionId)) break;
       entries += row.payload.meterValue.length;
@@ -138,10 +165,7 @@ export class OutboxRepository {
   }
 
   undeliverable(): UndeliverableRow[] {
-    return (this.q.undeliverable.all() as any[]).map((r) => ({
-      seq: r.seq, transactionId: r.transaction_id, chargerId: r.charger_id, action: r.action,
-      payload: JSON.parse(r.payload), queuedAt: r.queued_at, attempts: r.attempts, lastError: r.last_error,
-    }));
+    return (this.q.undeliverable.all() as any[]).map((r) => ({ ...toRow(r), lastError: r.last_error }));
   }
 }
 
@@ -158,6 +182,8 @@ export interface PlanContext {
   maxMergedMeterValues: number;
   /** Send a transaction's queued MeterValues as the transactionData of the StopTransaction right behind them (one round trip fewer). */
   foldIntoStop?: boolean;
+  /** The model StartTransaction of a transaction whose start a cloud of the other protocol version got; undefined otherwise. */
+  startDeliveredElsewhere?(localTransactionId: number): any;
 }
 
 /**
@@ -173,16 +199,20 @@ export function planDelivery(rows: readonly OutboxRow[], ctx: PlanContext): Deli
   const localTx = head.transactionId;
   const p = head.payload;
   if (head.action === 'StartTransaction') {
-    const payload: Record<string, unknown> = { connectorId: ctx.cloudConnector(head.chargerId, p.connectorId), idTag: p.idTag, meterStart: p.meterStart, timestamp: p.timestamp };
-    if (p.reservationId !== undefined) payload.reservationId = p.reservationId;
-    return { kind: 'call', seqs: [head.seq], action: 'StartTransaction', payload, localTransactionId: localTx };
+    return { kind: 'call', seqs: [head.seq], action: 'StartTransaction', payload: start16(head.chargerId, p, ctx), localTransactionId: localTx };
   }
   const cloudId = ctx.cloudIdOf(localTx);
+  if (cloudId === undefined) {
+    // Started under the other protocol (upstream.protocol changed with a backlog): this cloud
+    // never saw the start, so it gets it now, from the journal, before the rest.
+    const start = ctx.startDeliveredElsewhere?.(localTx);
+    if (start) return { kind: 'call', seqs: [], action: 'StartTransaction', payload: start16(head.chargerId, start, ctx), localTransactionId: localTx };
+  }
   if (cloudId === undefined || cloudId === null) {
     return { kind: 'setAside', seq: head.seq, reason: `the StartTransaction of local transaction ${localTx} was not accepted by the cloud (no cloud id)` };
   }
   if (head.action === 'StopTransaction') {
-    return { kind: 'call', seqs: [head.seq], action: 'StopTransaction', payload: { ...p, transactionId: cloudId }, localTransactionId: localTx };
+    return { kind: 'call', seqs: [head.seq], action: 'StopTransaction', payload: { ...stop16(p), transactionId: cloudId }, localTransactionId: localTx };
   }
   // MeterValues: merge the run of this transaction's MeterValues at the head.
   const seqs: number[] = [];
@@ -201,7 +231,7 @@ export function planDelivery(rows: readonly OutboxRow[], ctx: PlanContext): Deli
     if (meterValue.length + own.length <= ctx.maxMergedMeterValues) {
       return {
         kind: 'call', seqs: [...seqs, next.seq], action: 'StopTransaction', localTransactionId: localTx,
-        payload: { ...next.payload, transactionId: cloudId, transactionData: [...meterValue, ...own] },
+        payload: { ...stop16(next.payload), transactionId: cloudId, transactionData: [...meterValue, ...own] },
       };
     }
   }
@@ -209,4 +239,16 @@ export function planDelivery(rows: readonly OutboxRow[], ctx: PlanContext): Deli
     kind: 'call', seqs, action: 'MeterValues', localTransactionId: localTx,
     payload: { connectorId: ctx.cloudConnector(head.chargerId, p.connectorId), transactionId: cloudId, meterValue },
   };
+}
+
+/** A model StopTransaction as 1.6 says it: what only 2.0.1 can say (`extra`) stays home. */
+function stop16(p: any): any {
+  const { extra: _extra, ...rest } = p;
+  return rest;
+}
+
+function start16(chargerId: string, p: any, ctx: PlanContext): Record<string, unknown> {
+  const payload: Record<string, unknown> = { connectorId: ctx.cloudConnector(chargerId, p.connectorId), idTag: p.idTag, meterStart: p.meterStart, timestamp: p.timestamp };
+  if (p.reservationId !== undefined) payload.reservationId = p.reservationId;
+  return payload;
 }

@@ -13,12 +13,12 @@ import type { UpstreamConfig } from '../config/types.js';
 import type { ChargerRegistry } from '../local/registry.js';
 import type { Store } from '../store/store.js';
 import { RpcClosedError, RpcError, RpcTimeoutError } from '../ocpp/errors.js';
-import { planDelivery, type OutboxRepository } from './outbox.js';
-import type { ConnectorMap } from './connector-map.js';
+import type { OutboxRepository } from './outbox.js';
+import type { CloudDialect } from './dialect.js';
 
 export interface PumpDeps {
   outbox: OutboxRepository;
-  connectors: ConnectorMap;
+  dialect: CloudDialect;
   registry: ChargerRegistry;
   store: Store;
   log: Logger;
@@ -76,16 +76,9 @@ export class OutboxPump {
     this.running = true;
     try {
       while (!this.stopped && d.isOnline()) {
-        const max = d.config.maxMergedMeterValues;
-        const rows = d.outbox.headRun(max);
+        const rows = d.outbox.headRun(d.config.maxMergedMeterValues);
         const alone = rows[0]?.seq === this.lastFailedSeq;
-        const plan = planDelivery(rows, {
-          maxMergedMeterValues: alone ? 1 : max,
-          foldIntoStop: d.config.foldMeterValuesIntoStop && !alone,
-          cloudIdOf: (id) => d.outbox.cloudIdOf(id),
-          cloudConnector: (chargerId, connectorId) =>
-            d.connectors.numberOf(chargerId, connectorId) ?? d.connectors.ensure([{ chargerId, connectorId }])[0].number,
-        });
+        const plan = d.dialect.plan(rows, { alone });
         if (plan.kind === 'empty') {
           d.outbox.resync();
           d.changed();
@@ -98,6 +91,8 @@ export class OutboxPump {
           d.changed();
           continue;
         }
+        // Numbered before the first send (2.0.1 seqNo), usually already by the previous delivery's commit.
+        if (plan.fix) await d.store.write(plan.fix);
         let res: any;
         const sentAt = d.now();
         const late = setTimeout(() => {
@@ -124,10 +119,15 @@ export class OutboxPump {
           const head = rows[0];
           this.lastFailedSeq = head.seq;
           const msg = (err as Error).message;
-          const gaveUp = await d.store.write(() => d.outbox.failed(head.seq, msg, head.attempts, d.config.maxAttempts));
+          const gaveUp = await d.store.write(() => {
+            const out = d.outbox.failed(head.seq, msg, head.attempts, d.config.maxAttempts);
+            // A numbered event is one message: its rows are set aside together, never re-sent in part under the same seqNo.
+            if (out && d.dialect.fixedGroups) for (const s of plan.seqs) if (s !== head.seq) d.outbox.setAside(s, `part of refused event (seq ${head.seq}): ${msg}`);
+            return out;
+          });
           if (gaveUp) {
-            d.log.error('transaction message undeliverable after retries; set aside', { seq: head.seq, action: head.action, attempts: head.attempts + 1, err: msg });
-            d.onEvent('message-undeliverable', { seq: head.seq, action: head.action, reason: msg });
+            d.log.error('transaction message undeliverable after retries; set aside', { seq: head.seq, action: plan.action, attempts: head.attempts + 1, err: msg, rows: plan.seqs.length });
+            d.onEvent('message-undeliverable', { seq: head.seq, action: plan.action, reason: msg });
             d.changed();
             continue;
           }
@@ -141,13 +141,9 @@ export class OutboxPump {
             d.changed();
           }
         }
-        if (plan.action === 'StartTransaction') {
-          const status: string = res.idTagInfo?.status ?? 'Accepted';
-          await this.recordDelivery(() => d.outbox.delivered(plan.seqs, { localId: plan.localTransactionId, cloudId: res.transactionId ?? null, idTagStatus: status }));
-          if (status !== 'Accepted') this.stopRefused(plan.localTransactionId, status);
-        } else {
-          await this.recordDelivery(() => d.outbox.delivered(plan.seqs));
-        }
+        const answered = d.dialect.answered(plan, res);
+        await this.recordDelivery(answered.record, d.dialect.fixedGroups ? () => this.numberNext() : undefined);
+        if (answered.refusedStatus) this.stopRefused(plan.localTransactionId, answered.refusedStatus);
         this.delivered += plan.seqs.length;
         d.changed();
       }
@@ -170,11 +166,14 @@ export class OutboxPump {
    * cannot write (disk full), keep the answer and try again rather than sending the message
    * again later, which the cloud would book twice. Only a crash meanwhile re-sends it.
    */
-  private async recordDelivery(write: () => void): Promise<void> {
+  private async recordDelivery(write: () => void, alsoFirstTime?: () => void): Promise<void> {
     const d = this.deps;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await d.store.write(write);
+        const done = d.store.write(write);
+        // Queued in the same tick: the same commit and the same fsync as the delivery.
+        if (attempt === 0 && alsoFirstTime) d.store.write(alsoFirstTime).catch(() => {});
+        return await done;
       } catch (err) {
         if (this.stopped) throw err;
         if (attempt === 0) d.log.error('could not record the cloud\'s answer; retrying before sending anything else', { err: (err as Error).message });
@@ -184,6 +183,17 @@ export class OutboxPump {
         this.retryWait = null;
       }
     }
+  }
+
+  /**
+   * Numbers the next event in the commit that records this delivery (it runs after it, so
+   * it sees the head without the rows just delivered): the next send needs no commit of
+   * its own. If this fails, the next plan numbers itself before sending.
+   */
+  private numberNext(): void {
+    const d = this.deps;
+    const next = d.dialect.plan(d.outbox.headRun(d.config.maxMergedMeterValues), { alone: false });
+    if (next.kind === 'call' && next.fix) next.fix();
   }
 
   /** StopTransactionOnInvalidId: the cloud refused a replayed Start while the car may still charge. */

@@ -15,6 +15,10 @@ import { ConnectorMap } from './connector-map.js';
 import { AttemptLog, type AttemptRecord } from './attempts.js';
 import { OutboxPump } from './pump.js';
 import { SiteStatus } from './site-status.js';
+import type { CloudDialect } from './dialect.js';
+import { createDialect16 } from './v16/dialect.js';
+import { createDialect201 } from './v201/dialect.js';
+import { Tx201Repository } from './v201/tx-state.js';
 
 export interface UpstreamDeps {
   config: UpstreamConfig;
@@ -64,6 +68,10 @@ export class UpstreamService extends EventEmitter {
   private heartbeat: NodeJS.Timeout | null = null;
   readonly pump: OutboxPump;
   readonly status: SiteStatus;
+  readonly dialect: CloudDialect;
+  readonly tx201: Tx201Repository;
+  /** RequestStartTransactions (2.0.1 cloud) bound to the local transaction they produced, until its Started is numbered. */
+  readonly remoteStarts = new Map<number, { remoteStartId: number; idToken?: { idToken: string; type: string } }>();
   private readonly log: Logger;
 
   constructor(private readonly deps: UpstreamDeps) {
@@ -73,17 +81,30 @@ export class UpstreamService extends EventEmitter {
     this.outbox = new OutboxRepository(db, deps.now);
     this.connectors = new ConnectorMap(db, deps.now);
     this.attempts = new AttemptLog(db);
-    // Same SQLite transaction as the journal row: stored means queued.
-    deps.store.transactions.onJournal((entry) => this.outbox.enqueue(entry));
+    this.tx201 = new Tx201Repository(db);
+    // Same SQLite transaction as the journal row: stored means queued. Offline = stored while the link is not up.
+    deps.store.transactions.onJournal((entry) => this.outbox.enqueue(entry, this.linkState !== 'online'));
     try {
       this.connectors.ensure(deps.chargerOrder.flatMap((c) => Array.from({ length: c.connectors }, (_, i) => ({ chargerId: c.id, connectorId: i + 1 }))));
     } catch (err) {
       // A full or read-only disk must not stop the daemon from starting: numbers are assigned when first needed.
       this.log.error('could not record the cloud connector numbers; will assign them when needed', { err: (err as Error).message });
     }
-    this.status = new SiteStatus({ registry: deps.registry, connectors: this.connectors, log: this.log, send: (a, p) => this.send(a, p) });
+    const cloudConnector = (chargerId: string, connectorId: number) =>
+      this.connectors.numberOf(chargerId, connectorId) ?? this.connectors.ensure([{ chargerId, connectorId }])[0].number;
+    const common = { config: deps.config, outbox: this.outbox, tx201: this.tx201, cloudConnector, firmwareVersion: deps.firmwareVersion };
+    this.dialect = deps.config.protocol === 'ocpp2.0.1'
+      ? createDialect201({ ...common, createdAt: (id) => deps.store.transactions.get(id)?.created_at, remoteStarts: this.remoteStarts })
+      : createDialect16(common);
+    this.status = new SiteStatus({
+      registry: deps.registry, connectors: this.connectors, log: this.log,
+      send: (k, status, errorCode, info) => {
+        const m = this.dialect.statusNotification(k, status, errorCode, info, new Date(deps.now()).toISOString());
+        if (m) this.send(m.action, m.payload);
+      },
+    });
     this.pump = new OutboxPump({
-      outbox: this.outbox, connectors: this.connectors, registry: deps.registry, log: this.log, config: deps.config,
+      outbox: this.outbox, dialect: this.dialect, registry: deps.registry, log: this.log, config: deps.config,
       store: deps.store, now: deps.now,
       call: (action, payload, timeoutMs) => this.call(action, payload, timeoutMs),
       isOnline: () => this.linkState === 'online',
@@ -170,10 +191,10 @@ export class UpstreamService extends EventEmitter {
   }
 
   /** timeoutMs bounds the whole wait, time queued behind other calls included: a charger is waiting. */
-  async authorizeOnline(idTag: string, timeoutMs: number): Promise<IdTagInfo> {
+  async authorizeOnline(idTag: string, timeoutMs: number, token?: { idToken: string; type: string }): Promise<IdTagInfo> {
     if (!this.rpc || !this.rpc.isOpen) throw new Error('cloud link is down');
-    const r = await this.rpc.call<{ idTagInfo: IdTagInfo }>('Authorize', { idTag }, { timeoutMs, countFromQueue: true });
-    return r.idTagInfo;
+    const r = await this.rpc.call('Authorize', this.dialect.authorizeRequest(idTag, token), { timeoutMs, countFromQueue: true });
+    return this.dialect.authorizeAnswer(r);
   }
 
   private readonly kick = () => this.pump.kick();
@@ -259,14 +280,9 @@ export class UpstreamService extends EventEmitter {
 
   /** BootNotification until Accepted (Pending: again after the interval) or Rejected. */
   private async boot(rpc: RpcConnection): Promise<'Accepted' | 'Rejected'> {
-    const b = this.deps.config.bootNotification;
     for (;;) {
-      const res = await rpc.call('BootNotification', {
-        chargePointVendor: b.chargePointVendor, chargePointModel: b.chargePointModel,
-        ...(b.chargePointSerialNumber ? { chargePointSerialNumber: b.chargePointSerialNumber } : {}),
-        firmwareVersion: this.deps.firmwareVersion.slice(0, 50),
-      });
-      const interval = res.interval > 0 ? res.interval : 300;
+      const res = this.dialect.bootAnswer(await rpc.call('BootNotification', this.dialect.bootNotification()));
+      const interval = res.intervalS;
       if (res.status === 'Accepted') {
         this.heartbeatIntervalS = interval;
         this.online_(rpc);

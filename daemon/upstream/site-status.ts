@@ -10,7 +10,8 @@ export interface SiteStatusDeps {
   registry: ChargerRegistry;
   connectors: ConnectorMap;
   log: Logger;
-  send: (action: string, payload: unknown) => void;
+  /** Says connector k's status to the cloud, in the cloud's version (best effort, never queued). */
+  send: (k: number, status: string, errorCode: string, info?: string) => void;
 }
 
 export class SiteStatus {
@@ -57,6 +58,6 @@ export class SiteStatus {
   }
 
   report(connectorId: number, status: string, errorCode: string, info?: string): void {
-    this.deps.send('StatusNotification', { connectorId, status, errorCode, ...(info ? { info } : {}), timestamp: new Date().toISOString() });
+    this.deps.send(connectorId, status, errorCode, info);
   }
 }
