@@ -5,7 +5,8 @@ import type { IdTagInfo } from '../ocpp/v16/types.js';
 
 export interface Authorizer {
   /** Must answer promptly and never throw: chargers are answered online or offline. */
-  authorize(request: { chargerId: string; idTag: string; connectorId?: number; purpose: 'Authorize' | 'StartTransaction' | 'StopTransaction' }): Promise<IdTagInfo>;
+  /** `idToken`: the 2.0.1 token the idTag stands for, when the charger gave one (a 2.0.1 cloud is asked with it). */
+  authorize(request: { chargerId: string; idTag: string; idToken?: { idToken: string; type: string }; connectorId?: number; purpose: 'Authorize' | 'StartTransaction' | 'StopTransaction' }): Promise<IdTagInfo>;
 }
 
 export interface LocalPolicy {

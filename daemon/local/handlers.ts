@@ -34,6 +34,11 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
   const { store, registry, now } = deps;
   const log = deps.log.child('local', { charger: session.id });
   const id = session.id;
+  // The connector's status when the message came (a 2.0.1 cloud reads it as the chargingState); a 1.6 cloud never sees it.
+  const withStatus = <P extends object>(req: P, connectorId: number): P => {
+    const status = session.connectors.get(connectorId)?.status;
+    return status === undefined || status === 'Unknown' ? req : { ...req, extra: { status } };
+  };
   const seen = () => (session.lastSeenAt = now());
   const iso = () => new Date(now()).toISOString();
   // What a charger tells about itself (boot, status, firmware) is kept for restarts and
@@ -97,7 +102,7 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
       const idTagInfo = await authorizeSafely(deps, { chargerId: id, idTag: req.idTag, connectorId: req.connectorId, purpose: 'StartTransaction' });
       const { id: transactionId, duplicate } = await store.write(() => store.transactions.start({
         chargerId: id, connectorId: req.connectorId, idTag: req.idTag, authStatus: idTagInfo.status,
-        meterStartWh: req.meterStart, startedAt: req.timestamp, reservationId: req.reservationId, payload: req,
+        meterStartWh: req.meterStart, startedAt: req.timestamp, reservationId: req.reservationId, payload: withStatus(req, req.connectorId),
       }), 'transaction');
       session.connector(req.connectorId, now()).transactionId = transactionId;
       log.info('transaction started', { connector: req.connectorId, tx: transactionId, idTag: req.idTag, auth: idTagInfo.status, retry: duplicate || undefined });
@@ -123,7 +128,7 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
       checkConnector('MeterValues', req.connectorId);
       if (req.transactionId !== undefined) {
         const txId = req.transactionId;
-        const r = await store.write(() => store.transactions.meterValues(id, txId, req), 'transaction').catch((err: unknown) => {
+        const r = await store.write(() => store.transactions.meterValues(id, txId, withStatus(req, req.connectorId)), 'transaction').catch((err: unknown) => {
           store.transactions.forget(txId);
           throw err;
         });

@@ -83,7 +83,7 @@ export interface CloudAuthorize {
    * included (one CALL is outstanding at a time), and a request still queued at the
    * deadline is never sent: the charger's wait is what upstream.authorizeTimeoutS promises.
    */
-  authorizeOnline(idTag: string, timeoutMs: number): Promise<IdTagInfo>;
+  authorizeOnline(idTag: string, timeoutMs: number, token?: { idToken: string; type: string }): Promise<IdTagInfo>;
   readonly online: boolean;
 }
 
@@ -104,14 +104,14 @@ export class UpstreamAuthorizer implements Authorizer {
     return { status: this.opts.allowUnknownIdTags ? 'Accepted' : 'Invalid' };
   }
 
-  async authorize(req: { chargerId: string; idTag: string; purpose: 'Authorize' | 'StartTransaction' | 'StopTransaction' }): Promise<IdTagInfo> {
+  async authorize(req: { chargerId: string; idTag: string; idToken?: { idToken: string; type: string }; purpose: 'Authorize' | 'StartTransaction' | 'StopTransaction' }): Promise<IdTagInfo> {
     // Start/Stop are answered from what the site knows when it knows the tag: the cloud
     // gets them through the outbox and, for a Start it refuses, the charger is told to
     // stop. Authorize, and a Start for a tag the site has never seen, ask the cloud first.
     if (!this.cloud.online || req.purpose === 'StopTransaction') return this.offline(req.idTag);
     if (req.purpose === 'StartTransaction' && (this.store.fromList(req.idTag) || this.store.fromCache(req.idTag))) return this.offline(req.idTag);
     try {
-      const info = await this.cloud.authorizeOnline(req.idTag, this.opts.onlineTimeoutMs);
+      const info = await this.cloud.authorizeOnline(req.idTag, this.opts.onlineTimeoutMs, req.idToken);
       try {
         this.store.cache(req.idTag, info);
       } catch (err) {

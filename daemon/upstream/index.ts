@@ -12,6 +12,10 @@ import { SiteConfiguration } from './site-config.js';
 import { registerRoutes } from './routes.js';
 import { CloudCaps } from './caps.js';
 import { Reservations } from './reservations.js';
+import { registerRoutes201 } from './v201/routes.js';
+import { siteVariables } from './v201/device-model.js';
+import { localIdOfRef, transactionRef } from './v201/dialect.js';
+import { bindable } from './cloud-profiles.js';
 
 export interface UpstreamDepsIn {
   config: Config;
@@ -67,8 +71,10 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
     log: d.log,
     now: d.now,
     firmwareVersion: d.firmwareVersion,
-    onConnection: (rpc) => registerRoutes(rpc, routeDeps),
+    onConnection: (rpc) => (cfg.protocol === 'ocpp2.0.1' ? registerRoutes201(rpc, route201Deps) : registerRoutes(rpc, routeDeps)),
   });
+  // 2.0.1: a RequestStartTransaction the charger accepted, per cloud connector, until a transaction starts there.
+  const pendingRemoteStarts = new Map<number, { remoteStartId: number; idToken: { idToken: string; type: string }; receivedAt: number }>();
   const caps = new CloudCaps({ profiles, connectors: service.connectors, registry: d.registry, config: d.config, now: d.now, runningTransaction });
   const failed = (what: string) => (err: Error) => log.error(what, { err: err.message });
   // A RemoteStart's TxProfile binds to the transaction it produced and ends with it;
@@ -77,6 +83,14 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
     const row = txs.get(transactionId);
     const k = service.connectors.numberOf(session.id, connectorId);
     if (!row) return;
+    const pending = k === undefined ? undefined : pendingRemoteStarts.get(k);
+    if (k !== undefined && pending) {
+      pendingRemoteStarts.delete(k);
+      // In memory first: the outbox plans this transaction's Started right after this listener.
+      if (bindable(pending.receivedAt, row.created_at, bindWindowMs(siteConfig.connectionTimeOutS()))) {
+        service.remoteStarts.set(transactionId, { remoteStartId: pending.remoteStartId, idToken: pending.idToken });
+      }
+    }
     if (k !== undefined) {
       profiles.transactionStarted(k, transactionId, row.created_at).then((n) => {
         if (n > 0) caps.emit('change');
@@ -135,6 +149,24 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
     },
     compositeSchedule: (k: number, durationS: number, unit?: 'A' | 'W'): GetCompositeScheduleResponse => caps.compositeSchedule(k, durationS, unit),
     profilesChanged: () => caps.emit('change'),
+  };
+  const refOf = (localId: number) => transactionRef(localId, txs.get(localId)?.created_at ?? 0);
+  const route201Deps = {
+    ...routeDeps,
+    siteVariables: () => siteVariables(siteConfig, () => service.connectors.all().map((a) => ({ id: a.number, status: service.status.statusOf(a.number).status }))),
+    localIdOfRef: (ref: string) => {
+      const id = localIdOfRef(ref);
+      return id !== undefined && txs.get(id) && refOf(id) === ref ? id : undefined;
+    },
+    transactionRef: refOf,
+    remoteStartAccepted: (k: number, start: { remoteStartId: number; idToken: { idToken: string; type: string }; receivedAt: number }) => pendingRemoteStarts.set(k, start),
+    transactionStatus: (localId?: number) => ({
+      messagesInQueue: localId === undefined ? service.outbox.stats().depth > 0 : service.outbox.queuedFor(localId),
+      ...(localId === undefined ? {} : { ongoing: txs.get(localId)?.stopped_at === null }),
+    }),
+    send: (action: string, payload: unknown) => void service.call(action, payload).catch((err) => log.debug('report not delivered', { action, err: (err as Error).message })),
+    liveMeterValues: (k: number | undefined, send: (p: { connectorId: number; meterValue: any[] }) => void) => caps.sendMeterValues(k, (_a, p) => send(p as { connectorId: number; meterValue: any[] })),
+    statusOf: (k: number) => service.status.statusOf(k),
   };
   const authorizer = new UpstreamAuthorizer(auth, service, {
     allowUnknownIdTags: cfg.offlineAuthorization.allowUnknownIdTags,

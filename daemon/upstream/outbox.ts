@@ -49,6 +49,7 @@ export class OutboxRepository {
       insert: db.prepare(`INSERT INTO outbox (journal_seq, transaction_id, charger_id, action, payload, queued_at, offline) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       head: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT ?`),
       headAll: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state = 'queued' ORDER BY seq`),
+      queuedFor: db.prepare(`SELECT 1 FROM outbox WHERE state = 'queued' AND transaction_id = ? LIMIT 1`).pluck(),
       tagSeqNo: db.prepare('UPDATE outbox SET seq_no = ? WHERE seq = ?'),
       journalStart: db.prepare(`SELECT payload FROM transaction_messages WHERE transaction_id = ? AND action = 'StartTransaction' ORDER BY seq LIMIT 1`).pluck(),
       del: db.prepare('DELETE FROM outbox WHERE seq = ?'),
@@ -74,6 +75,11 @@ export class OutboxRepository {
   enqueue(entry: JournalEntry, offline = false): void {
     this.q.insert.run(entry.seq, entry.transactionId, entry.chargerId, entry.action, JSON.stringify(entry.payload), entry.receivedAt, offline ? 1 : 0);
     this.queued++;
+  }
+
+  /** Whether messages of this transaction wait for the cloud. */
+  queuedFor(localTransactionId: number): boolean {
+    return this.q.queuedFor.get(localTransactionId) !== undefined;
   }
 
   /** Fixes the seqNo of the event these rows go in (2.0.1), so a re-send after a crash is the same event. */

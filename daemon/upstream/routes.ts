@@ -63,11 +63,15 @@ export function mergeAvailability(answers: Array<T.ChangeAvailabilityResponse['s
   return answers.includes('Scheduled') ? 'Scheduled' : 'Accepted';
 }
 
-export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
+/**
+ * The site's commands in the model's terms (1.6 shapes): what the site does for each cloud
+ * command, whichever version the cloud speaks. A 1.6 cloud's CALLs are these; a 2.0.1
+ * cloud's are translated to them and back (./v201/routes.ts).
+ */
+export function siteCommands(d: RouteDeps) {
   const r = d.registry;
-
-  rpc
-    .handle('RemoteStartTransaction', async (req: T.RemoteStartTransactionRequest): Promise<T.RemoteStartTransactionResponse> => {
+  return {
+    RemoteStartTransaction: async (req: T.RemoteStartTransactionRequest): Promise<T.RemoteStartTransactionResponse> => {
       const receivedAt = d.now();
       const k = req.connectorId ?? freeConnector(d);
       const a = k === undefined || k === 0 ? undefined : d.connectors.resolve(k);
@@ -86,8 +90,8 @@ export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
         }
       }
       return res;
-    })
-    .handle('RemoteStopTransaction', async (req: T.RemoteStopTransactionRequest): Promise<T.RemoteStopTransactionResponse> => {
+    },
+    RemoteStopTransaction: async (req: T.RemoteStopTransactionRequest): Promise<T.RemoteStopTransactionResponse> => {
       const local = d.outbox.localIdOf(req.transactionId);
       const chargerId = local === undefined ? undefined : d.chargerOfTransaction(local);
       if (local === undefined || !chargerId) return { status: 'Rejected' };
@@ -96,10 +100,10 @@ export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
       } catch {
         return { status: 'Rejected' };
       }
-    })
-    .handle('UnlockConnector', (req: T.UnlockConnectorRequest) =>
-      toOwner<T.UnlockConnectorResponse>(d, req.connectorId, (id, c) => r.send(id, 'UnlockConnector', { connectorId: c }), { status: 'UnlockFailed' }))
-    .handle('ReserveNow', async (req: T.ReserveNowRequest): Promise<T.ReserveNowResponse> => {
+    },
+    UnlockConnector: (req: T.UnlockConnectorRequest) =>
+      toOwner<T.UnlockConnectorResponse>(d, req.connectorId, (id, c) => r.send(id, 'UnlockConnector', { connectorId: c }), { status: 'UnlockFailed' }),
+    ReserveNow: async (req: T.ReserveNowRequest): Promise<T.ReserveNowResponse> => {
       const a = d.connectors.resolve(req.connectorId);
       if (!a) return { status: 'Unavailable' };
       const res = await toOwner<T.ReserveNowResponse>(d, a.number, (id, c) => r.send(id, 'ReserveNow', { ...req, connectorId: c }), { status: 'Unavailable' });
@@ -108,8 +112,8 @@ export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
           idTag: req.idTag, parentIdTag: req.parentIdTag ?? null, expiryDate: req.expiryDate });
       }
       return res;
-    })
-    .handle('CancelReservation', async (req: T.CancelReservationRequest): Promise<T.CancelReservationResponse> => {
+    },
+    CancelReservation: async (req: T.CancelReservationRequest): Promise<T.CancelReservationResponse> => {
       const held = d.reservations.get(req.reservationId);
       if (!held) return { status: 'Rejected' };
       let res: T.CancelReservationResponse;
@@ -122,8 +126,8 @@ export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
       // Accepted: cancelled. Rejected: the charger no longer has it (used or expired there).
       await d.reservations.remove(req.reservationId);
       return res;
-    })
-    .handle('ChangeAvailability', async (req: T.ChangeAvailabilityRequest): Promise<T.ChangeAvailabilityResponse> => {
+    },
+    ChangeAvailability: async (req: T.ChangeAvailabilityRequest): Promise<T.ChangeAvailabilityResponse> => {
       if (req.connectorId !== 0) {
         return toOwner<T.ChangeAvailabilityResponse>(d, req.connectorId, (id, c) => r.send(id, 'ChangeAvailability', { connectorId: c, type: req.type }), { status: 'Rejected' });
       }
@@ -131,12 +135,12 @@ export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
       const answers = await Promise.all(chargers.map((id) =>
         r.send(id, 'ChangeAvailability', { connectorId: 0, type: req.type }).then((x) => x.status, () => 'Rejected' as const)));
       return { status: mergeAvailability(answers) };
-    })
-    .handle('Reset', (req: T.ResetRequest): T.ResetResponse => {
+    },
+    Reset: (req: T.ResetRequest): T.ResetResponse => {
       setImmediate(() => d.reset(req.type));
       return { status: 'Accepted' };
-    })
-    .handle('SetChargingProfile', async (req: T.SetChargingProfileRequest): Promise<T.SetChargingProfileResponse> => {
+    },
+    SetChargingProfile: async (req: T.SetChargingProfileRequest): Promise<T.SetChargingProfileResponse> => {
       const p = req.csChargingProfiles;
       const k = req.connectorId;
       if (p.chargingProfilePurpose === 'ChargePointMaxProfile' && k !== 0) return { status: 'Rejected' };
@@ -153,34 +157,40 @@ export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
       await d.profiles.set(k, p, { localTransactionId });
       d.profilesChanged();
       return { status: 'Accepted' };
-    })
-    .handle('ClearChargingProfile', async (req: T.ClearChargingProfileRequest): Promise<T.ClearChargingProfileResponse> => {
+    },
+    ClearChargingProfile: async (req: T.ClearChargingProfileRequest): Promise<T.ClearChargingProfileResponse> => {
       const n = await d.profiles.clear({ id: req.id, connectorNumber: req.connectorId, purpose: req.chargingProfilePurpose, stackLevel: req.stackLevel });
       if (n > 0) d.profilesChanged();
       return { status: n > 0 ? 'Accepted' : 'Unknown' };
-    })
-    .handle('GetCompositeSchedule', (req: T.GetCompositeScheduleRequest) => d.compositeSchedule(req.connectorId, req.duration, req.chargingRateUnit))
-    .handle('TriggerMessage', (req: T.TriggerMessageRequest): T.TriggerMessageResponse => {
+    },
+    GetCompositeSchedule: (req: T.GetCompositeScheduleRequest) => d.compositeSchedule(req.connectorId, req.duration, req.chargingRateUnit),
+    TriggerMessage: (req: T.TriggerMessageRequest): T.TriggerMessageResponse => {
       if (req.connectorId !== undefined && req.connectorId !== 0 && !d.connectors.resolve(req.connectorId)) return { status: 'Rejected' };
       setImmediate(() => d.trigger(req.requestedMessage, req.connectorId));
       return { status: 'Accepted' };
-    })
-    .handle('GetConfiguration', (req: T.GetConfigurationRequest) => d.siteConfig.get(req.key))
-    .handle('ChangeConfiguration', (req: T.ChangeConfigurationRequest) => ({ status: d.siteConfig.change(req.key, req.value) }))
-    .handle('SendLocalList', async (req: T.SendLocalListRequest): Promise<T.SendLocalListResponse> => {
+    },
+    GetConfiguration: (req: T.GetConfigurationRequest) => d.siteConfig.get(req.key),
+    ChangeConfiguration: (req: T.ChangeConfigurationRequest) => ({ status: d.siteConfig.change(req.key, req.value) }),
+    SendLocalList: async (req: T.SendLocalListRequest): Promise<T.SendLocalListResponse> => {
       if (req.updateType === 'Differential' && req.listVersion <= d.auth.listVersion && d.auth.listVersion !== 0) return { status: 'VersionMismatch' };
       await d.write(() => d.auth.applyList(req.listVersion, req.updateType, req.localAuthorizationList ?? []));
       return { status: 'Accepted' };
-    })
-    .handle('GetLocalListVersion', (): T.GetLocalListVersionResponse => ({ listVersion: d.auth.listVersion }))
-    .handle('ClearCache', async (): Promise<T.ClearCacheResponse> => {
+    },
+    GetLocalListVersion: (): T.GetLocalListVersionResponse => ({ listVersion: d.auth.listVersion }),
+    ClearCache: async (): Promise<T.ClearCacheResponse> => {
       await d.write(() => d.auth.clearCache());
       return { status: 'Accepted' };
-    })
-    .handle('DataTransfer', (req: T.DataTransferRequest): T.DataTransferResponse => ({ status: req.vendorId === d.vendorId ? 'UnknownMessageId' : 'UnknownVendorId' }))
-    .handle('GetDiagnostics', (): T.GetDiagnosticsResponse => ({}))
-    .handle('UpdateFirmware', (): T.UpdateFirmwareResponse => {
+    },
+    DataTransfer: (req: T.DataTransferRequest): T.DataTransferResponse => ({ status: req.vendorId === d.vendorId ? 'UnknownMessageId' : 'UnknownVendorId' }),
+    GetDiagnostics: (): T.GetDiagnosticsResponse => ({}),
+    UpdateFirmware: (): T.UpdateFirmwareResponse => {
       d.log.warn('cloud asked for a firmware update; the site updates through its own packages, ignored');
       return {};
-    });
+    },
+  };
+}
+
+/** A 1.6 cloud: its CALLs are the model commands. */
+export function registerRoutes(rpc: RpcConnection, d: RouteDeps): void {
+  for (const [action, handler] of Object.entries(siteCommands(d))) rpc.handle(action, handler as (req: any) => unknown);
 }

@@ -105,7 +105,10 @@ test('2.0.1: boot, configure, status, authorize, Started/Updated/Ended durable i
   assert.equal(tx.meter_start_wh, 1200);
   assert.equal(tx.meter_stop_wh, 9000);
   assert.equal(tx.stop_reason, 'EVDisconnected');
-  const journal = rows(site.dbPath, 'SELECT action, payload FROM transaction_messages ORDER BY seq').map((r) => [r.action, JSON.parse(r.payload)]);
+  // The 1.6 shapes of the model; what only 2.0.1 can say rides beside them in `extra` (a 1.6 cloud never sees it).
+  const journalled = rows(site.dbPath, 'SELECT action, payload FROM transaction_messages ORDER BY seq').map((r) => [r.action, JSON.parse(r.payload)]);
+  assert.deepEqual(journalled[0][1].extra, { triggerReason: 'Authorized', idToken: { idToken: 'TAG-1', type: 'ISO14443' }, chargingState: 'Charging' });
+  const journal = journalled.map(([a, { extra: _extra, ...p }]) => [a, p]);
   assert.deepEqual(journal, [
     ['StartTransaction', { connectorId: 1, idTag: 'TAG-1', meterStart: 1200, timestamp: T0 }],
     ['MeterValues', { connectorId: 1, transactionId: localId, meterValue: [{ timestamp: T0, sampledValue: [{ value: '1.2', context: 'Transaction.Begin', measurand: 'Energy.Active.Import.Register', unit: 'kWh' }] }] }],

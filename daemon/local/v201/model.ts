@@ -10,7 +10,7 @@ import { v201State } from './state.js';
 export async function authorizeToken(deps: HandlerDeps, chargerId: string, token: IdToken201, purpose: 'Authorize' | 'StartTransaction' | 'StopTransaction', connectorId?: number): Promise<IdTagInfo> {
   if (token.type === 'NoAuthorization') return { status: 'Accepted' };
   try {
-    return await deps.authorizer.authorize({ chargerId, idTag: idTagOf(token), connectorId, purpose });
+    return await deps.authorizer.authorize({ chargerId, idTag: idTagOf(token), idToken: { idToken: token.idToken, type: token.type }, connectorId, purpose });
   } catch (err) {
     deps.log.error('authorizer failed; answering Invalid', { charger: chargerId, err: (err as Error).message });
     return { status: 'Invalid' };

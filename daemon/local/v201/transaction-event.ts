@@ -16,6 +16,22 @@ import { idTagOf, idTokenInfoOf, meterValuesOf, registerWh, stopReasonOf } from 
 import { v201State } from './state.js';
 import { authorizeToken, refreshStatus } from './model.js';
 import type { TransactionEvent201 } from './wire.js';
+import type { ModelExtra } from '../../upstream/v201/plan.js';
+
+/**
+ * What the charger said that the 1.6-shaped model payload cannot carry: a 2.0.1 cloud gets
+ * it as the charger sent it (token type, trigger, charging state, signed and 2.0.1-only
+ * meter values); a 1.6 cloud never sees it. A Started event's readings go in the
+ * MeterValues row the site journals beside the start, so they are not carried twice.
+ */
+function extraOf(req: TransactionEvent201, opts: { withMeterValues: boolean }): ModelExtra {
+  const x: ModelExtra = { triggerReason: req.triggerReason };
+  if (req.idToken) x.idToken = { idToken: req.idToken.idToken, type: req.idToken.type };
+  if (req.transactionInfo.chargingState !== undefined) x.chargingState = req.transactionInfo.chargingState;
+  if (req.transactionInfo.stoppedReason !== undefined) x.stoppedReason = req.transactionInfo.stoppedReason;
+  if (opts.withMeterValues && req.meterValue && req.meterValue.length > 0) x.meterValue201 = req.meterValue as ModelExtra['meterValue201'];
+  return x;
+}
 
 interface Applied {
   verdict: 'new' | 'duplicate' | 'conflict';
@@ -65,8 +81,9 @@ export function registerTransactionEvent(session: ChargerSession, deps: HandlerD
       if (!row) {
         // Started, or the first event the site sees of a transaction whose Started it missed.
         const meterStart = registerWh(req.meterValue ?? [], 'Transaction.Begin') ?? lastRegister ?? 0;
-        const payload: M.StartTransactionRequest = { connectorId, idTag: idTag ?? idTagOf(undefined), meterStart, timestamp: req.timestamp };
+        const payload: M.StartTransactionRequest & { extra?: ModelExtra } = { connectorId, idTag: idTag ?? idTagOf(undefined), meterStart, timestamp: req.timestamp };
         if (req.reservationId !== undefined) payload.reservationId = req.reservationId;
+        payload.extra = extraOf(req, { withMeterValues: false });
         const s = tx.start({
           chargerId: id, connectorId, idTag: payload.idTag, authStatus: idTagInfo?.status ?? 'Accepted', meterStartWh: meterStart,
           startedAt: req.timestamp, reservationId: req.reservationId, chargerTxId: txId, payload,
@@ -76,13 +93,13 @@ export function registerTransactionEvent(session: ChargerSession, deps: HandlerD
       }
       tx.setEventTransaction(rec.rowId!, row.id);
       if (req.eventType !== 'Ended' && mapped.meterValue.length > 0) {
-        const payload: M.MeterValuesRequest = { connectorId, transactionId: row.id, meterValue: mapped.meterValue };
+        const payload: M.MeterValuesRequest & { extra?: ModelExtra } = { connectorId, transactionId: row.id, meterValue: mapped.meterValue, extra: extraOf(req, { withMeterValues: true }) };
         tx.meterValues(id, row.id, payload);
       }
       let stopped = false;
       if (req.eventType === 'Ended' && row.stopped_at === null) {
         const meterStop = registerWh(req.meterValue ?? [], 'Transaction.End') ?? lastRegister ?? row.meter_start_wh;
-        const payload: M.StopTransactionRequest = { transactionId: row.id, meterStop, timestamp: req.timestamp };
+        const payload: M.StopTransactionRequest & { extra?: ModelExtra } = { transactionId: row.id, meterStop, timestamp: req.timestamp, extra: extraOf(req, { withMeterValues: true }) };
         const reason = stopReasonOf(req.transactionInfo.stoppedReason);
         if (reason) payload.reason = reason;
         const stopTag = idTag ?? state.lateIdTags.get(txId);
