@@ -46,7 +46,7 @@ const TRIGGER_ACTION: Record<string, string> = {
 };
 
 /** The answer of each station → CSMS action whose response has required fields (others answer {}). */
-function fixedAnswer(action: string): object {
+export function fixedAnswer(action: string): object {
   switch (action) {
     case 'DataTransfer':
       return { status: 'UnknownVendorId' }; // the simulated cloud knows no vendor extensions
