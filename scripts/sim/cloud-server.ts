@@ -21,6 +21,8 @@ export interface CloudProtocol {
   heartbeatIntervalS: number;
   /** Checks, books and answers one CALL from the site. */
   answer(conn: CloudConnection, call: ReceivedCall): Outcome;
+  /** CALLERROR code for a malformed CALL frame (default FormationViolation, 1.6's spelling). */
+  readonly frameErrorCode?: string;
   /** What is wrong with a command the cloud is about to send (a bug in the test), or null. */
   checkCommand(action: string, payload: object): string | null;
   /** What is wrong with the site's CALLRESULT to a command (recorded as an anomaly), or null. */
@@ -109,6 +111,9 @@ export class CloudSimServer<P extends CloudProtocol = CloudLedger> extends Event
   get url(): string {
     const host = !this.opts.host || this.opts.host === '0.0.0.0' ? '127.0.0.1' : this.opts.host;
     return `${this.opts.tls ? 'wss' : 'ws'}://${host}:${this._port}${this.basePath}`;
+  }
+  get frameErrorCode(): string | undefined {
+    return this.ledger.frameErrorCode;
   }
   get connectionCount(): number {
     return this._connections;

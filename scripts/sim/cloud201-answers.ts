@@ -67,6 +67,8 @@ export function fixedAnswer(action: string): object {
 
 export class Cloud201Protocol implements CloudProtocol {
   readonly protocols = ['ocpp2.0.1'];
+  /** OCPP-J 2.0.1 §4.3: "Content of the call is not a valid RPC Request" (1.6's FormationViolation is gone). */
+  readonly frameErrorCode = 'RpcFrameworkError';
   readonly book: TransactionLedger201;
   defaultIdToken: IdTokenInfo201 = { status: 'Accepted' };
   private readonly tokens = new Map<string, IdTokenInfo201>();

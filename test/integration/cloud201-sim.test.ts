@@ -179,6 +179,30 @@ test('CALLs before an Accepted boot, unknown actions and CSMS actions from the s
   );
 });
 
+test('garbage from the site: recorded, answered with RpcFrameworkError where an id can be read, and the connection keeps working', async (t) => {
+  const { cloud, open } = await setup(t);
+  const site = await open();
+  await site.ask('BootNotification', BOOT);
+  site.ws.send('this is not json');
+  site.ws.send(Buffer.from([2, 0, 1]), { binary: true });
+  site.ws.send(JSON.stringify([5, 'odd-type', {}]));
+  site.ws.send(JSON.stringify([3, 'never-asked', {}]));
+  const longId = 'x'.repeat(37);
+  const f1 = await site.call('Heartbeat', {}, longId);
+  assert.deepEqual(f1.slice(0, 3), [4, longId, 'RpcFrameworkError']);
+  site.ws.send(JSON.stringify([2, 'bad-payload', 'Heartbeat', 'not an object']));
+  assert.deepEqual((await site.next('the answer to a CALL with a string payload', (f) => f[1] === 'bad-payload')).slice(0, 3), [4, 'bad-payload', 'RpcFrameworkError']);
+  const f2 = await site.call('TransactionEvent', {});
+  assert.deepEqual([f2[0], f2[2]], [4, 'OccurrenceConstraintViolation']);
+  assert.equal(typeof (await site.ask('Heartbeat', {})).currentTime, 'string', 'still answering');
+  const text = cloud.anomalies.join('\n');
+  for (const re of [/unparsable frame: this is not json/, /binary frame/, /unknown message type 5/, /answer to unknown CALL id never-asked/, /message id must be 1..36 chars/, /malformed CALL/, /TransactionEvent s-\d+: OccurrenceConstraintViolation: \(payload\) must have required property 'eventType'/]) {
+    assert.match(text, re);
+  }
+  assert.equal(cloud.anomalies.length, 7, text);
+  assert.equal(cloud.transactions.size, 0);
+});
+
 test('goDown refuses the site, comeBack takes it again on the same port; the ledger survives', async (t) => {
   const { cloud, open } = await setup(t);
   const site = await open();
