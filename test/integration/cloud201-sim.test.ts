@@ -3,109 +3,14 @@
 // transaction ledger, outages, slow answers and commands. Nothing sleeps: "not yet
 // answered" is proven with a ping/pong barrier (the pong follows every frame the server
 // sent before it) and the response delay runs on an injected timer fired by hand.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
-import { CloudSim201, type CloudSimOptions, type Scheduler } from '../../scripts/sim/cloud201-sim.js';
+import { type Scheduler } from '../../scripts/sim/cloud201-sim.js';
 import { until, within } from '../helpers/until.js';
-
-const ID = 'SITE-201';
-const WAIT_MS = 10_000;
-const now = () => new Date().toISOString();
-const BOOT = { reason: 'PowerUp', chargingStation: { model: 'Gateway', vendorName: 'Acme', serialNumber: 'GW-1' } };
-const TAG = { idToken: 'TAG-1', type: 'ISO14443' };
-const energy = (wh: number) => [{ timestamp: now(), sampledValue: [{ value: wh, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }];
-const txEvent = (transactionId: string, eventType: string, seqNo: number, extra: object = {}) => ({
-  eventType,
-  timestamp: now(),
-  triggerReason: eventType === 'Started' ? 'Authorized' : eventType === 'Ended' ? 'StopAuthorized' : 'MeterValuePeriodic',
-  seqNo,
-  transactionInfo: { transactionId, ...(eventType === 'Ended' ? { stoppedReason: 'Local' } : {}) },
-  ...(eventType === 'Started' ? { evse: { id: 2, connectorId: 1 }, idToken: TAG } : {}),
-  ...extra,
-});
-
-/** The site end: every frame from the cloud in arrival order, waited for by predicate (bounded). */
-class Site {
-  private frames: any[] = [];
-  private waiters: Array<{ match: (f: any) => boolean; resolve: (f: any) => void }> = [];
-  private seq = 0;
-
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const f = JSON.parse(data.toString());
-      const i = this.waiters.findIndex((w) => w.match(f));
-      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(f);
-      else this.frames.push(f);
-    });
-  }
-
-  static open(url: string, protocols = ['ocpp2.0.1'], password?: string): Promise<Site> {
-    const headers: Record<string, string> = password ? { Authorization: `Basic ${Buffer.from(`${ID}:${password}`).toString('base64')}` } : {};
-    const ws = new WebSocket(`${url}/${ID}`, protocols, { headers });
-    return within(
-      new Promise((resolve, reject) => {
-        ws.once('open', () => resolve(new Site(ws)));
-        ws.once('error', reject);
-      }),
-      `the site's WebSocket to ${url} to open`,
-      WAIT_MS,
-    );
-  }
-
-  next(label: string, match: (f: any) => boolean = () => true): Promise<any> {
-    const i = this.frames.findIndex(match);
-    if (i >= 0) return Promise.resolve(this.frames.splice(i, 1)[0]);
-    return within(new Promise((resolve) => this.waiters.push({ match, resolve })), label, WAIT_MS);
-  }
-
-  get pending(): any[] {
-    return this.frames;
-  }
-
-  /** Sends a CALL and resolves with the answer frame (CALLRESULT or CALLERROR). */
-  call(action: string, payload: object, id = `s-${++this.seq}`): Promise<any[]> {
-    this.ws.send(JSON.stringify([2, id, action, payload]));
-    return this.next(`the cloud's answer to ${action} ${id}`, (f) => f[1] === id && f[0] !== 2);
-  }
-
-  /** A CALL that must get a CALLRESULT; gives its payload. */
-  async ask(action: string, payload: object): Promise<any> {
-    const f = await this.call(action, payload);
-    assert.equal(f[0], 3, `${action} answered ${JSON.stringify(f)}`);
-    return f[2];
-  }
-
-  /** The next command from the cloud. */
-  command(action: string): Promise<any[]> {
-    return this.next(`a ${action} command from the cloud`, (f) => f[0] === 2 && f[2] === action);
-  }
-
-  /** Resolves once every frame the server sent before now has arrived. */
-  async barrier(): Promise<void> {
-    this.ws.ping();
-    await within(once(this.ws, 'pong'), 'the pong after a ping (barrier)', WAIT_MS);
-  }
-}
-
-async function setup(t: TestContext, opts: CloudSimOptions = {}) {
-  const cloud = new CloudSim201(opts);
-  await cloud.start();
-  const sites: Site[] = [];
-  t.after(async () => {
-    for (const s of sites) s.ws.terminate();
-    await cloud.stop();
-  });
-  const open = async (protocols?: string[], password?: string) => {
-    const s = await Site.open(cloud.url, protocols, password);
-    sites.push(s);
-    return s;
-  };
-  return { cloud, open };
-}
+import { BOOT, energy, ID, now, setup, Site, txEvent, WAIT_MS } from '../helpers/cloud201-site.js';
 
 test('a 2.0.1 site boots and runs transactions; the ledger tells a duplicate from a repeat and refuses an invalid payload', async (t) => {
   const { cloud, open } = await setup(t, { identities: { [ID]: 'pw' }, heartbeatIntervalS: 120 });
