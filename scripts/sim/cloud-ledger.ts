@@ -3,7 +3,7 @@
 // (messages for unknown or stopped transactions, malformed payloads, CALLs before an
 // accepted boot). Anomalies are recorded and the CALL is still answered normally, so a
 // test sees every problem at the end instead of a site stuck retrying.
-import { checkPayload, CLOUD_COMMANDS, SITE_REQUESTS } from './cloud-payloads.js';
+import { checkPayload, CLOUD_COMMANDS, COMMAND_RESULTS, isObject, SITE_REQUESTS } from './cloud-payloads.js';
 import type { Outcome, ReceivedCall } from './cloud-rpc.js';
 
 export type IdTagStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
@@ -40,6 +40,7 @@ export interface LedgerOptions {
 }
 
 export class CloudLedger {
+  readonly protocols = ['ocpp1.6'];
   readonly transactions = new Map<number, CloudTransaction>();
   bootStatus: BootStatus;
   heartbeatIntervalS: number;
@@ -62,6 +63,17 @@ export class CloudLedger {
 
   idTagInfo(idTag: string): IdTagInfo {
     return { ...(this.idTags.get(idTag) ?? this.defaultIdTag) };
+  }
+
+  /** The 1.6 simulator sends what the test gives it (its tests send malformed commands on purpose). */
+  checkCommand(): string | null {
+    return null;
+  }
+
+  checkResult(action: string, result: unknown): string | null {
+    const spec = COMMAND_RESULTS[action];
+    const problem = spec && isObject(result) ? checkPayload(spec, result) : null;
+    return problem ? `${problem.code}: ${problem.text}` : null;
   }
 
   /** Checks, books and answers one CALL from the site. */

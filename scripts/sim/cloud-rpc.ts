@@ -65,6 +65,8 @@ export interface ConnectionOwner {
   anomaly(conn: CloudConnection, text: string): void;
   readonly responseDelayMs: number;
   readonly schedule: Scheduler;
+  /** CALLERROR code for a frame that is not a well-formed CALL (default 1.6's FormationViolation). */
+  readonly frameErrorCode?: string;
 }
 
 interface Outgoing {
@@ -173,11 +175,11 @@ export class CloudConnection {
     const [, id, action, payload] = msg as [2, string, unknown, unknown];
     if (id.length === 0 || id.length > 36) {
       this.anomaly(`message id must be 1..36 chars: ${clip(text)}`);
-      return this.send([4, id, 'FormationViolation', 'message id must be 1..36 characters', {}]);
+      return this.send([4, id, this.owner.frameErrorCode ?? 'FormationViolation', 'message id must be 1..36 characters', {}]);
     }
     if (msg.length !== 4 || typeof action !== 'string' || !isObject(payload)) {
       this.anomaly(`malformed CALL: ${clip(text)}`);
-      return this.send([4, id, 'FormationViolation', 'a CALL is [2, "<id>", "<Action>", {payload}]', {}]);
+      return this.send([4, id, this.owner.frameErrorCode ?? 'FormationViolation', 'a CALL is [2, "<id>", "<Action>", {payload}]', {}]);
     }
     if (this.idsSeen.has(id)) this.anomaly(`message id ${id} reused on one connection (${action})`);
     else this.idsSeen.add(id);

@@ -5,10 +5,29 @@ import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { COMMAND_RESULTS, checkPayload, isObject } from './cloud-payloads.js';
 import { judgeUpgrade, listen, refuseUpgrade, type TlsOptions } from './cloud-http.js';
-import { CloudLedger, type BootStatus, type CloudTransaction, type IdTagInfo, type IdTagStatus } from './cloud-ledger.js';
+import { CloudLedger, type BootStatus } from './cloud-ledger.js';
 import { CloudCallError, CloudConnection, realScheduler, type Outcome, type ReceivedCall, type Scheduler, type SentCommand } from './cloud-rpc.js';
+
+/**
+ * What differs between the OCPP versions the simulated cloud speaks: the answers and
+ * the book behind them, and the checks of the commands it sends and of their answers.
+ * The server mechanics (upgrade, outages, delays, failure knobs) are the same for all.
+ */
+export interface CloudProtocol {
+  /** Subprotocols spoken unless CloudSimOptions.protocols says otherwise. */
+  readonly protocols: string[];
+  bootStatus: BootStatus;
+  heartbeatIntervalS: number;
+  /** Checks, books and answers one CALL from the site. */
+  answer(conn: CloudConnection, call: ReceivedCall): Outcome;
+  /** CALLERROR code for a malformed CALL frame (default FormationViolation, 1.6's spelling). */
+  readonly frameErrorCode?: string;
+  /** What is wrong with a command the cloud is about to send (a bug in the test), or null. */
+  checkCommand(action: string, payload: object): string | null;
+  /** What is wrong with the site's CALLRESULT to a command (recorded as an anomaly), or null. */
+  checkResult(action: string, result: unknown): string | null;
+}
 
 export interface CloudSimOptions {
   port?: number; // 0 = a free port
@@ -50,13 +69,13 @@ interface Waiter<T> {
  * Events: 'call' (ReceivedCall), 'connect' (identity, connection number), 'disconnect'
  * (identity, close code, connection number), 'anomaly' (text).
  */
-export class CloudSimServer extends EventEmitter {
+export class CloudSimServer<P extends CloudProtocol = CloudLedger> extends EventEmitter {
   readonly received: ReceivedCall[] = [];
   readonly commands: SentCommand[] = [];
   readonly anomalies: string[] = [];
   responseDelayMs: number;
   readonly schedule: Scheduler;
-  protected readonly ledger: CloudLedger;
+  protected readonly ledger: P;
   private readonly opts: CloudSimOptions;
   private readonly conns = new Map<string, CloudConnection>();
   private readonly sockets = new Set<Socket>();
@@ -71,15 +90,19 @@ export class CloudSimServer extends EventEmitter {
   private callWaiters: Array<Waiter<ReceivedCall>> = [];
   private connWaiters: Array<Waiter<string>> = [];
 
-  constructor(opts: CloudSimOptions = {}) {
+  /** protocol: builds the version's answers (default: the OCPP 1.6 ledger). */
+  constructor(opts: CloudSimOptions = {}, protocol?: (anomaly: (identity: string, text: string) => void) => P) {
     super();
     this.opts = opts;
     this.responseDelayMs = opts.responseDelayMs ?? 0;
     this.schedule = opts.schedule ?? realScheduler;
-    this.ledger = new CloudLedger(
-      { firstTransactionId: opts.firstTransactionId ?? 1000, bootStatus: opts.bootStatus ?? 'Accepted', heartbeatIntervalS: opts.heartbeatIntervalS ?? 300 },
-      (identity, text) => this.recordAnomaly(identity, text),
-    );
+    const anomaly = (identity: string, text: string): void => this.recordAnomaly(identity, text);
+    this.ledger = protocol
+      ? protocol(anomaly)
+      : (new CloudLedger(
+          { firstTransactionId: opts.firstTransactionId ?? 1000, bootStatus: opts.bootStatus ?? 'Accepted', heartbeatIntervalS: opts.heartbeatIntervalS ?? 300 },
+          anomaly,
+        ) as unknown as P);
   }
 
   get port(): number {
@@ -89,11 +112,11 @@ export class CloudSimServer extends EventEmitter {
     const host = !this.opts.host || this.opts.host === '0.0.0.0' ? '127.0.0.1' : this.opts.host;
     return `${this.opts.tls ? 'wss' : 'ws'}://${host}:${this._port}${this.basePath}`;
   }
+  get frameErrorCode(): string | undefined {
+    return this.ledger.frameErrorCode;
+  }
   get connectionCount(): number {
     return this._connections;
-  }
-  get transactions(): Map<number, CloudTransaction> {
-    return this.ledger.transactions;
   }
   /** Status answered to the next BootNotifications (Pending → Accepted flows). */
   get bootStatus(): BootStatus {
@@ -111,7 +134,7 @@ export class CloudSimServer extends EventEmitter {
 
   async start(): Promise<void> {
     if (this.wss) throw new Error('CloudSim already started');
-    const protocols = this.opts.protocols ?? ['ocpp1.6'];
+    const protocols = this.opts.protocols ?? this.ledger.protocols;
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -158,14 +181,6 @@ export class CloudSimServer extends EventEmitter {
   /** Answers the next upgrades with this HTTP status (401, 404, 503, ...) until null. */
   setUpgradeStatus(status: number | null): void {
     this.upgradeStatus = status;
-  }
-
-  setIdTagStatus(idTag: string, status: IdTagStatus, extra: Omit<IdTagInfo, 'status'> = {}): void {
-    this.ledger.setIdTag(idTag, { status, ...extra });
-  }
-  /** idTagInfo for tags without setIdTagStatus (default Accepted). */
-  setDefaultIdTagStatus(status: IdTagStatus, extra: Omit<IdTagInfo, 'status'> = {}): void {
-    this.ledger.defaultIdTag = { status, ...extra };
   }
 
   /** Matching CALLs get this CALLERROR (and are not booked) until clearFailures(). */
@@ -238,14 +253,20 @@ export class CloudSimServer extends EventEmitter {
 
   /** Sends a command to the site; resolves with its CALLRESULT, rejects with CloudCallError (.code). */
   call(identity: string, action: string, payload: object, timeoutMs = this.opts.callTimeoutMs ?? 30_000): Promise<any> {
+    const bad = this.ledger.checkCommand(action, payload);
+    if (bad) return Promise.reject(new Error(`CloudSim: refusing to send an invalid ${action}: ${bad}`));
+    return this.callUnchecked(identity, action, payload, timeoutMs);
+  }
+
+  /** call() without checking the command first: for tests of how the site answers a malformed command. */
+  callUnchecked(identity: string, action: string, payload: object, timeoutMs = this.opts.callTimeoutMs ?? 30_000): Promise<any> {
     const conn = this.conns.get(identity);
     if (!conn?.open) return Promise.reject(new CloudCallError(action, 'NotConnected', `${identity} is not connected`));
     const cmd: SentCommand = { at: Date.now(), identity, connection: conn.number, messageId: '', action, payload };
     this.commands.push(cmd);
     return conn.call(cmd, timeoutMs).then((result) => {
-      const spec = COMMAND_RESULTS[action];
-      const problem = spec && isObject(result) ? checkPayload(spec, result) : null;
-      if (problem) this.recordAnomaly(identity, `${action} answer ${cmd.messageId}: ${problem.code}: ${problem.text}`);
+      const problem = this.ledger.checkResult(action, result);
+      if (problem) this.recordAnomaly(identity, `${action} answer ${cmd.messageId}: ${problem}`);
       // Pending boot: what the cloud triggered may be sent before the boot is Accepted.
       if (action === 'TriggerMessage' && result?.status === 'Accepted') conn.triggered.add((payload as any).requestedMessage);
       return result;
@@ -333,7 +354,7 @@ export class CloudSimServer extends EventEmitter {
     this.recordAnomaly(conn.identity, text);
   }
 
-  private recordAnomaly(identity: string, text: string): void {
+  protected recordAnomaly(identity: string, text: string): void {
     const line = `${identity}: ${text}`;
     this.anomalies.push(line);
     this.emit('anomaly', line);

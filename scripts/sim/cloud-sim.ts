@@ -11,8 +11,9 @@
 // The server mechanics are in cloud-server.ts, framing in cloud-rpc.ts, the answers and
 // the transaction book in cloud-ledger.ts, payload checks in cloud-payloads.ts.
 import { CloudSimServer } from './cloud-server.js';
+import type { CloudTransaction, IdTagInfo, IdTagStatus } from './cloud-ledger.js';
 
-export { CloudSimServer, type CloudSimOptions } from './cloud-server.js';
+export { CloudSimServer, type CloudSimOptions, type CloudProtocol } from './cloud-server.js';
 export { CloudCallError, type ReceivedCall, type SentCommand, type Scheduler } from './cloud-rpc.js';
 export type { CloudTransaction, IdTagInfo, IdTagStatus, BootStatus } from './cloud-ledger.js';
 
@@ -32,6 +33,18 @@ function defined<T extends object>(o: T): T {
 
 /** The cloud simulator with one method per routed command (OCPP 1.6 §5). Each resolves with the CALLRESULT payload. */
 export class CloudSim extends CloudSimServer {
+  get transactions(): Map<number, CloudTransaction> {
+    return this.ledger.transactions;
+  }
+
+  setIdTagStatus(idTag: string, status: IdTagStatus, extra: Omit<IdTagInfo, 'status'> = {}): void {
+    this.ledger.setIdTag(idTag, { status, ...extra });
+  }
+  /** idTagInfo for tags without setIdTagStatus (default Accepted). */
+  setDefaultIdTagStatus(status: IdTagStatus, extra: Omit<IdTagInfo, 'status'> = {}): void {
+    this.ledger.defaultIdTag = { status, ...extra };
+  }
+
   remoteStart(identity: string, idTag: string, connectorId?: number, chargingProfile?: object): Promise<any> {
     return this.call(identity, 'RemoteStartTransaction', defined({ connectorId, idTag, chargingProfile }));
   }

@@ -3,27 +3,32 @@
 // on stdin drive it, so an outage or a cloud command can be played by hand:
 //
 //   node dist/scripts/sim/cloud.js --port 9100 [--delay-ms 100] [--identity SITE-001:secret]
+//                                  [--protocol ocpp1.6|ocpp2.0.1]
 //
 //   down | up | delay <ms> | upgrade <status|off> | boot <Accepted|Pending|Rejected>
 //   tag <idTag> <status> | call <identity> <Action> <json payload> | tx | anomalies
+//   ledger (2.0.1: the transaction ledger's report: gaps, repeats, unknown ids, duplicates)
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CloudSim, type BootStatus, type CloudSimOptions, type IdTagStatus, type ReceivedCall } from './cloud-sim.js';
+import { CloudSim201, type AuthorizationStatus201 } from './cloud201-sim.js';
 
-const USAGE = `usage: cloud [--port 9100] [--host 127.0.0.1] [--path /ocpp] [--delay-ms 0]
+const USAGE = `usage: cloud [--protocol ocpp1.6|ocpp2.0.1] [--port 9100] [--host 127.0.0.1] [--path /ocpp] [--delay-ms 0]
        [--identity ID[:password]]... [--boot Accepted|Pending|Rejected] [--heartbeat 300]
        [--tls-cert FILE --tls-key FILE [--tls-ca FILE] [--request-cert]] [--deflate]
-  --identity  accept only these identities (repeatable); without it any identity is accepted`;
+  --identity  accept only these identities (repeatable); without it any identity is accepted
+  --protocol  the OCPP version the cloud speaks (default ocpp1.6); --port 0 takes a free port`;
 
 function fail(text: string): never {
   console.error(`${text}\n${USAGE}`);
   process.exit(2);
 }
 
-function options(): CloudSimOptions {
+function options(): CloudSimOptions & { protocol: string } {
   const { values } = parseArgs({
     options: {
+      protocol: { type: 'string', default: 'ocpp1.6' },
       port: { type: 'string', default: '9100' },
       host: { type: 'string', default: '127.0.0.1' },
       path: { type: 'string', default: '/ocpp' },
@@ -49,6 +54,7 @@ function options(): CloudSimOptions {
     return n;
   };
   if (!['Accepted', 'Pending', 'Rejected'].includes(values.boot!)) fail(`--boot: Accepted, Pending or Rejected`);
+  if (!['ocpp1.6', 'ocpp2.0.1'].includes(values.protocol!)) fail(`--protocol: ocpp1.6 or ocpp2.0.1, got ${values.protocol}`);
   let identities: Record<string, string | null> | undefined;
   for (const spec of values.identity ?? []) {
     const i = spec.indexOf(':');
@@ -57,6 +63,7 @@ function options(): CloudSimOptions {
   }
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) fail('--tls-cert and --tls-key go together');
   return {
+    protocol: values.protocol!,
     port: num('port'),
     host: values.host,
     path: values.path,
@@ -88,7 +95,7 @@ function describe(c: ReceivedCall): string {
 }
 
 /** One stdin command; errors are printed, never fatal. */
-async function command(sim: CloudSim, line: string): Promise<void> {
+async function command(sim: CloudSim | CloudSim201, line: string): Promise<void> {
   const [word, ...args] = line.trim().split(/\s+/);
   switch (word) {
     case '':
@@ -109,7 +116,8 @@ async function command(sim: CloudSim, line: string): Promise<void> {
       sim.bootStatus = args[0] as BootStatus;
       return log(`next BootNotifications answered ${sim.bootStatus}`);
     case 'tag':
-      sim.setIdTagStatus(args[0], args[1] as IdTagStatus);
+      if (sim instanceof CloudSim201) sim.setIdTokenStatus(args[0], args[1] as AuthorizationStatus201);
+      else sim.setIdTagStatus(args[0], args[1] as IdTagStatus);
       return log(`idTag ${args[0]} → ${args[1]}`);
     case 'call': {
       const [identity, action] = args;
@@ -117,24 +125,39 @@ async function command(sim: CloudSim, line: string): Promise<void> {
       return log(`${identity} ${action} answered ${brief(await sim.call(identity, action, payload))}`);
     }
     case 'tx':
+      if (sim instanceof CloudSim201) {
+        for (const tx of sim.transactions.values()) {
+          const state = `${tx.ended ? `ended (${tx.stoppedReason ?? 'no reason'})` : 'open'}, ${tx.offline} offline, ${tx.duplicates} duplicates`;
+          log(`tx ${tx.transactionId} ${tx.identity} evse ${tx.evseId} ${tx.idToken?.idToken ?? '-'} seqNo ${tx.seqNos.join(',')} ${state}`);
+        }
+        return;
+      }
       for (const tx of sim.transactions.values()) {
         log(`tx ${tx.id} ${tx.identity} c${tx.connectorId} ${tx.idTag} ${tx.messages.length} messages${tx.stopped ? ' stopped' : ''}`);
       }
       return;
+    case 'ledger': {
+      if (!(sim instanceof CloudSim201)) return log('ledger: only with --protocol ocpp2.0.1 (use tx)');
+      const r = sim.ledgerReport();
+      const list = (xs: object[]) => (xs.length ? xs.map((x) => JSON.stringify(x)).join(' ') : 'none');
+      log(`ledger: ${r.transactions.length} transactions, ${r.duplicates} duplicates, gaps ${list(r.gaps)}, repeats ${list(r.repeats)}, unknown ${list(r.unknown)}, ${r.anomalies.length} anomalies`);
+      return;
+    }
     case 'anomalies':
       return log(`${sim.anomalies.length} anomalies${sim.anomalies.map((a) => `\n  ${a}`).join('')}`);
     default:
-      console.error('commands: down | up | delay <ms> | upgrade <status|off> | boot <status> | tag <idTag> <status> | call <identity> <Action> <json> | tx | anomalies');
+      console.error('commands: down | up | delay <ms> | upgrade <status|off> | boot <status> | tag <idTag> <status> | call <identity> <Action> <json> | tx | ledger | anomalies');
   }
 }
 
-const sim = new CloudSim(options());
+const { protocol, ...opts } = options();
+const sim = protocol === 'ocpp2.0.1' ? new CloudSim201(opts) : new CloudSim(opts);
 sim.on('call', (c: ReceivedCall) => log(describe(c)));
 sim.on('connect', (identity: string) => log(`${identity} connected (connection ${sim.connectionCount})`));
 sim.on('disconnect', (identity: string, code: number) => log(`${identity} disconnected (${code})`));
 sim.on('anomaly', (text: string) => log(`ANOMALY ${text}`));
 await sim.start();
-log(`cloud CSMS simulator listening on ${sim.url}/<identity>`);
+log(`cloud CSMS simulator (${protocol}) listening on ${sim.url}/<identity>`);
 
 const input = createInterface({ input: process.stdin, terminal: false });
 input.on('line', (line) => command(sim, line).catch((err) => console.error(`${line.trim()}: ${err?.message ?? err}`)));
