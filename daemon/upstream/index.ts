@@ -12,7 +12,7 @@ import { SiteConfiguration } from './site-config.js';
 import { registerRoutes } from './routes.js';
 import { CloudCaps } from './caps.js';
 import { Reservations } from './reservations.js';
-import { registerRoutes201 } from './v201/routes.js';
+import { registerRoutes201, type PendingRemoteStart } from './v201/routes.js';
 import { siteVariables } from './v201/device-model.js';
 import { localIdOfRef, transactionRef } from './v201/dialect.js';
 import { bindable } from './cloud-profiles.js';
@@ -73,8 +73,23 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
     firmwareVersion: d.firmwareVersion,
     onConnection: (rpc) => (cfg.protocol === 'ocpp2.0.1' ? registerRoutes201(rpc, route201Deps) : registerRoutes(rpc, routeDeps)),
   });
-  // 2.0.1: a RequestStartTransaction the charger accepted, per cloud connector, until a transaction starts there.
-  const pendingRemoteStarts = new Map<number, { remoteStartId: number; idToken: { idToken: string; type: string }; receivedAt: number }>();
+  // 2.0.1: a RequestStartTransaction per cloud connector, until a transaction for its idTag starts there.
+  const pendingRemoteStarts = new Map<number, PendingRemoteStart>();
+  // Bound in the SQLite transaction that stores the StartTransaction: durable with it, and
+  // before the outbox can number the Started (it may run before any registry event).
+  if (cfg.protocol === 'ocpp2.0.1') {
+    txs.onJournal((entry) => {
+      if (entry.action !== 'StartTransaction' || entry.transactionId === null) return;
+      const p = entry.payload as { connectorId: number; idTag: string };
+      const k = service.connectors.numberOf(entry.chargerId, p.connectorId);
+      const pending = k === undefined ? undefined : pendingRemoteStarts.get(k);
+      if (k === undefined || !pending || pending.idTag.toLowerCase() !== p.idTag.toLowerCase()) return;
+      pendingRemoteStarts.delete(k);
+      if (!bindable(pending.receivedAt, entry.receivedAt, bindWindowMs(siteConfig.connectionTimeOutS()))) return;
+      service.tx201.bindRemoteStart(entry.transactionId, pending.remoteStartId);
+      service.remoteStarts.set(entry.transactionId, { remoteStartId: pending.remoteStartId, idToken: pending.idToken });
+    });
+  }
   const caps = new CloudCaps({ profiles, connectors: service.connectors, registry: d.registry, config: d.config, now: d.now, runningTransaction });
   const failed = (what: string) => (err: Error) => log.error(what, { err: err.message });
   // A RemoteStart's TxProfile binds to the transaction it produced and ends with it;
@@ -83,14 +98,6 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
     const row = txs.get(transactionId);
     const k = service.connectors.numberOf(session.id, connectorId);
     if (!row) return;
-    const pending = k === undefined ? undefined : pendingRemoteStarts.get(k);
-    if (k !== undefined && pending) {
-      pendingRemoteStarts.delete(k);
-      // In memory first: the outbox plans this transaction's Started right after this listener.
-      if (bindable(pending.receivedAt, row.created_at, bindWindowMs(siteConfig.connectionTimeOutS()))) {
-        service.remoteStarts.set(transactionId, { remoteStartId: pending.remoteStartId, idToken: pending.idToken });
-      }
-    }
     if (k !== undefined) {
       profiles.transactionStarted(k, transactionId, row.created_at).then((n) => {
         if (n > 0) caps.emit('change');
@@ -159,7 +166,10 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
       return id !== undefined && txs.get(id) && refOf(id) === ref ? id : undefined;
     },
     transactionRef: refOf,
-    remoteStartAccepted: (k: number, start: { remoteStartId: number; idToken: { idToken: string; type: string }; receivedAt: number }) => pendingRemoteStarts.set(k, start),
+    remoteStartPending: (k: number, start: PendingRemoteStart) => pendingRemoteStarts.set(k, start),
+    remoteStartRefused: (k: number, start: PendingRemoteStart) => {
+      if (pendingRemoteStarts.get(k) === start) pendingRemoteStarts.delete(k);
+    },
     transactionStatus: (localId?: number) => ({
       messagesInQueue: localId === undefined ? service.outbox.stats().depth > 0 : service.outbox.queuedFor(localId),
       ...(localId === undefined ? {} : { ongoing: txs.get(localId)?.stopped_at === null }),

@@ -31,6 +31,9 @@ function toRow(r: any): OutboxRow {
   };
 }
 
+/** How many rows of other transactions headRun passes over looking for the head transaction's next rows. */
+export const MERGE_WINDOW = 2000;
+
 const COLUMNS = 'seq, transaction_id, charger_id, action, payload, queued_at, attempts, offline, seq_no';
 
 export class OutboxRepository {
@@ -98,24 +101,31 @@ export class OutboxRepository {
   }
 
   /**
-   * The rows the next call can use: the head, the run of MeterValues of its transaction
-   * behind it (up to maxEntries meterValue entries), and the row after that run. Reads
-   * and parses only those, not a fixed window: at replay this runs once per call. A head
-   * whose seqNo is fixed (2.0.1) brings exactly the rows that share it, and the next one.
+   * The rows the next call can use: the head and, when it is a MeterValues, the MeterValues
+   * of its transaction queued behind it (up to maxEntries meterValue entries) and the next
+   * row of that transaction. Rows of other transactions in between are passed over, so a
+   * site whose chargers ran side by side during an outage still replays in merged calls:
+   * each transaction's messages stay in order, which is all OCPP orders. Bounded by
+   * MERGE_WINDOW rows; other transactions' rows are not even parsed. A head whose seqNo is
+   * fixed (2.0.1) brings exactly the rows that share it, and the next row of its transaction.
    */
   headRun(maxEntries: number): OutboxRow[] {
     const rows: OutboxRow[] = [];
     let entries = 0;
+    let scanned = 0;
     for (const r of this.q.headAll.iterate() as IterableIterator<any>) {
+      if (rows.length > 0 && (r.transaction_id !== rows[0].transactionId || rows[0].transactionId === null)) {
+        if (++scanned >= MERGE_WINDOW) break;
+        continue;
+      }
       const row = toRow(r);
       rows.push(row);
       const first = rows[0];
       if (first.seqNo !== null) {
-        if (rows.length > 1 && (row.seqNo !== first.seqNo || row.transactionId !== first.transactionId)) break;
+        if (rows.length > 1 && row.seqNo !== first.seqNo) break;
         continue;
       }
-      if (rows.length === 1 && first.action !== 'MeterValues') break;
-      if (rows.length > 1 && (first.action !== 'MeterValues' || row.action !== 'MeterValues' || row.transactionId !== first.transactionId)) break;
+      if (first.action !== 'MeterValues' || row.action !== 'MeterValues') break;
       entries += row.payload.meterValue.length;
       if (entries > maxEntries) break;
     }

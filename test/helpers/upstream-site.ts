@@ -30,9 +30,10 @@ export const THREE_CHARGERS = [
   { id: 'CP-3', password: 'secret-3', connectors: 1 },
 ];
 
-export async function startCloudSite(opts: { upstream?: Record<string, unknown>; dir?: string; chargers?: unknown[]; cloud?: CloudSim } = {}): Promise<CloudSite> {
+/** `cloud`: a running simulator of either version (a 2.0.1 one: keep your own reference to it; `site.cloud` is typed for 1.6). */
+export async function startCloudSite(opts: { upstream?: Record<string, unknown>; dir?: string; chargers?: unknown[]; cloud?: { url: string } } = {}): Promise<CloudSite> {
   // 'reset' outages keep the port, so a parallel test cannot take it while the cloud is down.
-  const cloud = opts.cloud ?? new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
+  const cloud = (opts.cloud as CloudSim | undefined) ?? new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
   if (!opts.cloud) await cloud.start();
   const site = await startSite({
     dir: opts.dir,

@@ -35,7 +35,8 @@ export function createDialect16(d: Dialect16Deps): CloudDialect {
       const max = d.config.maxMergedMeterValues;
       return planDelivery(rows, {
         maxMergedMeterValues: alone ? 1 : max,
-        foldIntoStop: d.config.foldMeterValuesIntoStop && !alone,
+        // maxMergedMeterValues 1 means one message per call: no folding either.
+        foldIntoStop: d.config.foldMeterValuesIntoStop && !alone && max > 1,
         cloudIdOf: (id) => d.outbox.cloudIdOf(id),
         cloudConnector: d.cloudConnector,
         startDeliveredElsewhere: (id) => (d.tx201.get(id)?.started ? d.outbox.journalStart(id) : undefined),

@@ -50,7 +50,7 @@ export function createDialect201(d: Dialect201Deps): CloudDialect {
       return stored === null || stored === undefined ? undefined : { remoteStartId: stored };
     },
     maxMergedMeterValues: d.config.maxMergedMeterValues,
-    foldIntoStop: d.config.foldMeterValuesIntoStop,
+    foldIntoStop: d.config.foldMeterValuesIntoStop && d.config.maxMergedMeterValues > 1,
     tagSeqNo: (seqs, seqNo) => d.outbox.tagSeqNo(seqs, seqNo),
     used: (id, seqNo, opts) => {
       d.tx201.used(id, seqNo, opts);

@@ -16,8 +16,10 @@ export interface Route201Deps extends RouteDeps {
   /** The local transaction a transaction id this site gave the cloud names (undefined: not ours / unknown). */
   localIdOfRef: (ref: string) => number | undefined;
   transactionRef: (localId: number) => string;
-  /** A RequestStartTransaction the owning charger accepted for cloud connector k: the transaction it produces answers it. */
-  remoteStartAccepted: (k: number, start: { remoteStartId: number; idToken: IdToken201; receivedAt: number }) => void;
+  /** A RequestStartTransaction for cloud connector k: the transaction for its idTag that starts there answers it. */
+  remoteStartPending: (k: number, start: PendingRemoteStart) => void;
+  /** The charger refused it: nothing will answer it. */
+  remoteStartRefused: (k: number, start: PendingRemoteStart) => void;
   /** Whether messages of a transaction (or any, without one) wait in the outbox; whether it is still running. */
   transactionStatus: (localId?: number) => { messagesInQueue: boolean; ongoing?: boolean };
   /** Sends a best-effort CALL to the cloud (reports after an answer). */
@@ -25,6 +27,13 @@ export interface Route201Deps extends RouteDeps {
   /** The site's live MeterValues for cloud connector k (or all), in the model's shape. */
   liveMeterValues: (k: number | undefined, send: (payload: { connectorId: number; meterValue: T.MeterValue[] }) => void) => void;
   statusOf: (k: number) => { status: string };
+}
+
+export interface PendingRemoteStart {
+  remoteStartId: number;
+  idToken: IdToken201;
+  idTag: string;
+  receivedAt: number;
 }
 
 const ERROR_AS_UNLOCK: Readonly<Record<string, string>> = { Unlocked: 'Unlocked', UnlockFailed: 'UnlockFailed', NotSupported: 'UnlockFailed' };
@@ -43,9 +52,12 @@ export function registerRoutes201(rpc: RpcConnection, d: Route201Deps): void {
       }
       const k = req.evseId ?? d.connectors.all().find((a) => d.statusOf(a.number).status === 'Available')?.number;
       if (k === undefined || k === 0) return { status: 'Rejected' };
-      const receivedAt = d.now();
-      const res = await m.RemoteStartTransaction({ connectorId: k, idTag: idTag(req.idToken), ...(chargingProfile ? { chargingProfile } : {}) });
-      if (res.status === 'Accepted') d.remoteStartAccepted(k, { remoteStartId: req.remoteStartId, idToken: req.idToken, receivedAt });
+      // Noted before the charger is asked: it may start (and send its StartTransaction) before
+      // its answer reaches the site. Only a transaction for this idTag on this EVSE answers it.
+      const pending = { remoteStartId: req.remoteStartId, idToken: req.idToken, idTag: idTag(req.idToken), receivedAt: d.now() };
+      d.remoteStartPending(k, pending);
+      const res = await m.RemoteStartTransaction({ connectorId: k, idTag: pending.idTag, ...(chargingProfile ? { chargingProfile } : {}) });
+      if (res.status !== 'Accepted') d.remoteStartRefused(k, pending);
       return { status: res.status };
     })
     .handle('RequestStopTransaction', async (req: { transactionId: string }) => {

@@ -24,6 +24,8 @@ export class Tx201Repository {
       upsert: db.prepare(`INSERT INTO cloud201_transactions (transaction_id, next_seq_no, synthesized, remote_start_id) VALUES (?, ?, ?, ?)
         ON CONFLICT (transaction_id) DO UPDATE SET next_seq_no = excluded.next_seq_no,
           synthesized = MAX(synthesized, excluded.synthesized), remote_start_id = COALESCE(excluded.remote_start_id, remote_start_id)`),
+      bind: db.prepare(`INSERT INTO cloud201_transactions (transaction_id, next_seq_no, remote_start_id) VALUES (?, 0, ?)
+        ON CONFLICT (transaction_id) DO UPDATE SET remote_start_id = excluded.remote_start_id`),
       started: db.prepare('UPDATE cloud201_transactions SET started = 1, id_token_status = ? WHERE transaction_id = ?'),
     };
   }
@@ -40,6 +42,11 @@ export class Tx201Repository {
   /** seqNo `seqNo` is now given away: the next one is seqNo + 1. */
   used(transactionId: number, seqNo: number, opts: { synthesized?: boolean; remoteStartId?: number } = {}): void {
     this.q.upsert.run(transactionId, seqNo + 1, opts.synthesized ? 1 : 0, opts.remoteStartId ?? null);
+  }
+
+  /** The transaction answers the cloud's RequestStartTransaction `remoteStartId` (recorded with its start). */
+  bindRemoteStart(transactionId: number, remoteStartId: number): void {
+    this.q.bind.run(transactionId, remoteStartId);
   }
 
   markStarted(transactionId: number, idTokenStatus: string | null): void {
