@@ -52,6 +52,17 @@ export class CloudCaps extends EventEmitter {
     return this.d.profiles.limit(k, 'TxDefaultProfile', { voltsTimesPhases: vp, now }) ?? this.d.profiles.limit(0, 'TxDefaultProfile', { voltsTimesPhases: vp, now }) ?? undefined;
   }
 
+  /** What the cloud allows one charger connector (A per phase): its maximum, the cloud's connector cap and the site cap. */
+  allowedA(chargerId: string, connectorId: number, now = this.d.now()): number {
+    const max = this.d.config.chargers.find((c) => c.id === chargerId)?.maxCurrentA ?? this.d.config.site.grid.maxCurrentA;
+    return Math.min(max, this.connectorCapA(chargerId, connectorId, now) ?? Infinity, this.siteCapA(now) ?? Infinity);
+  }
+
+  /** The balancer's limit for a connector now, when a balancer runs. */
+  balancerA(chargerId: string, connectorId: number): number | undefined {
+    return this.d.balancerLimitA?.(chargerId, connectorId);
+  }
+
   compositeSchedule(k: number, durationS: number, unit: 'A' | 'W' = 'A'): GetCompositeScheduleResponse {
     const now = this.d.now();
     const grid = this.d.config.site.grid;

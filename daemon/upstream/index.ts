@@ -16,6 +16,7 @@ import { registerRoutes201, type PendingRemoteStart } from './v201/routes.js';
 import { siteVariables } from './v201/device-model.js';
 import { localIdOfRef, transactionRef } from './v201/dialect.js';
 import { bindable } from './cloud-profiles.js';
+import { LimitReporter } from './v201/charging-limits.js';
 
 export interface UpstreamDepsIn {
   config: Config;
@@ -178,6 +179,23 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
     liveMeterValues: (k: number | undefined, send: (p: { connectorId: number; meterValue: any[] }) => void) => caps.sendMeterValues(k, (_a, p) => send(p as { connectorId: number; meterValue: any[] })),
     statusOf: (k: number) => service.status.statusOf(k),
   };
+  if (cfg.protocol === 'ocpp2.0.1') {
+    const reporter = new LimitReporter({
+      evses: () => service.connectors.all().map((a) => ({
+        k: a.number,
+        running: d.registry.get(a.chargerId)?.connectors.get(a.connectorId)?.transactionId != null,
+        balancerA: caps.balancerA(a.chargerId, a.connectorId),
+        allowedA: caps.allowedA(a.chargerId, a.connectorId),
+      })),
+      online: () => service.online,
+      send: route201Deps.send,
+      now: d.now,
+    });
+    service.attach(reporter);
+    service.on('event', (e: { type: string }) => {
+      if (e.type === 'upstream-up') reporter.reconnected();
+    });
+  }
   const authorizer = new UpstreamAuthorizer(auth, service, {
     allowUnknownIdTags: cfg.offlineAuthorization.allowUnknownIdTags,
     onlineTimeoutMs: cfg.authorizeTimeoutS * 1000,

@@ -73,6 +73,7 @@ export class UpstreamService extends EventEmitter {
   /** RequestStartTransactions (2.0.1 cloud) bound to the local transaction they produced, until its Started is numbered. */
   readonly remoteStarts = new Map<number, { remoteStartId: number; idToken?: { idToken: string; type: string } }>();
   private readonly log: Logger;
+  private readonly companions: Array<{ start(): void; stop(): void }> = [];
 
   constructor(private readonly deps: UpstreamDeps) {
     super();
@@ -150,7 +151,13 @@ export class UpstreamService extends EventEmitter {
     return this.attempts.last(limit);
   }
 
+  /** A helper that runs while the link service runs (timers released in stop()). */
+  attach(companion: { start(): void; stop(): void }): void {
+    this.companions.push(companion);
+  }
+
   start(): void {
+    for (const c of this.companions) c.start();
     this.deps.registry.on('transactionStarted', this.kick);
     this.deps.registry.on('transactionStopped', this.kick);
     this.deps.registry.on('meterValues', this.kick);
@@ -160,6 +167,7 @@ export class UpstreamService extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    for (const c of this.companions) c.stop();
     this.deps.registry.off('transactionStarted', this.kick);
     this.deps.registry.off('transactionStopped', this.kick);
     this.deps.registry.off('meterValues', this.kick);

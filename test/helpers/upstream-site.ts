@@ -31,14 +31,14 @@ export const THREE_CHARGERS = [
 ];
 
 /** `cloud`: a running simulator of either version (a 2.0.1 one: keep your own reference to it; `site.cloud` is typed for 1.6). */
-export async function startCloudSite(opts: { upstream?: Record<string, unknown>; dir?: string; chargers?: unknown[]; cloud?: { url: string } } = {}): Promise<CloudSite> {
+export async function startCloudSite(opts: { upstream?: Record<string, unknown>; dir?: string; chargers?: unknown[]; cloud?: { url: string }; overrides?: Record<string, unknown> } = {}): Promise<CloudSite> {
   // 'reset' outages keep the port, so a parallel test cannot take it while the cloud is down.
   const cloud = (opts.cloud as CloudSim | undefined) ?? new CloudSim({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
   if (!opts.cloud) await cloud.start();
   const site = await startSite({
     dir: opts.dir,
     logLevel: 'info',
-    overrides: { upstream: upstreamSection(cloud.url, opts.upstream), chargers: opts.chargers ?? THREE_CHARGERS },
+    overrides: { ...opts.overrides, upstream: upstreamSection(cloud.url, opts.upstream), chargers: opts.chargers ?? THREE_CHARGERS },
   });
   const sims: SimCharger[] = [];
   return {

@@ -168,3 +168,30 @@ test('2.0.1 cloud: every routed command reaches the owning charger in its own ve
   assert.deepEqual(auth.idToken, { idToken: 'BLOCKED-1', type: 'ISO14443' });
   assert.deepEqual(cloud.ledgerReport().anomalies, []);
 });
+
+test('2.0.1 cloud: while the site\'s balancer gives a session less than the cloud allows, the cloud is told (NotifyChargingLimit, source EMS), and when it is over', async (t) => {
+  const cloud = new CloudSim201({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
+  await cloud.start();
+  // A 20 A grid connection (18 A after the margin) against a 32 A charger: the balancer is what limits.
+  const s = await startCloudSite({
+    cloud, upstream: { protocol: 'ocpp2.0.1' }, chargers: [{ id: 'CP-1', password: 'secret-1', connectors: 2, maxCurrentA: 32 }],
+    overrides: { site: { id: 'test-site', grid: { maxCurrentA: 20, safetyMarginA: 2 } } },
+  });
+  t.after(async () => {
+    await s.stop();
+    await cloud.stop();
+  });
+  await cloud.waitFor((c) => c.action === 'BootNotification', { label: 'the site\'s BootNotification' });
+  const cp1 = await s.charger('CP-1');
+  const tx = (await cp1.startTransaction(1, 'TAG-L', 0)).transactionId;
+  await cp1.status(1, 'Charging');
+  const notified = (await cloud.waitFor((c) => c.action === 'NotifyChargingLimit', { label: 'NotifyChargingLimit from the site' })).payload as any;
+  assert.equal(notified.evseId, 1);
+  assert.equal(notified.chargingLimit.chargingLimitSource, 'EMS');
+  const limit = notified.chargingSchedule[0].chargingSchedulePeriod[0].limit;
+  assert.ok(limit < 32 && limit > 0, `the balancer's limit (${limit} A) is what the cloud is told`);
+  await cp1.stopTransaction(tx, 100);
+  const cleared = (await cloud.waitFor((c) => c.action === 'ClearedChargingLimit', { label: 'ClearedChargingLimit after the session' })).payload as any;
+  assert.deepEqual(cleared, { chargingLimitSource: 'EMS', evseId: 1 });
+  assert.deepEqual(cloud.ledgerReport().anomalies, []);
+});

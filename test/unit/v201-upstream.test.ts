@@ -14,6 +14,7 @@ import {
 import { profileTo201, profileToModel, type Profile201 } from '../../daemon/upstream/v201/profiles.js';
 import { availabilityState, findVariable, reportData, siteVariables } from '../../daemon/upstream/v201/device-model.js';
 import { SiteConfiguration } from '../../daemon/upstream/site-config.js';
+import { limitMessages, limitPayload } from '../../daemon/upstream/v201/charging-limits.js';
 import { idTagOf } from '../../daemon/ocpp/v201/mapping.js';
 
 const row = (seq: number, action: OutboxRow['action'], tx: number | null, payload: any, o: Partial<OutboxRow> = {}): OutboxRow =>
@@ -230,4 +231,21 @@ test('device model: the 1.6 keys at their 2.0.1 homes, one source of truth, EVSE
   assert.equal((reportData(vars, 'FullInventory') as any[]).length, vars.length);
   // No secret is ever reported.
   assert.ok(!vars.some((v) => v.variable.name === 'BasicAuthPassword'));
+});
+
+test('EMS limits: told when the balancer gives a session at least 1 A less than the cloud allows, again only when it moved and a minute passed, cleared when over', () => {
+  const told = new Map<number, { limitA: number; at: number }>();
+  const e = (k: number, running: boolean, balancerA: number | undefined, allowedA = 32) => ({ k, running, balancerA, allowedA });
+  assert.deepEqual(limitMessages(told, [e(1, true, 16), e(2, true, 31.5), e(3, false, 0), e(4, true, undefined)], 0), [{ action: 'NotifyChargingLimit', k: 1, limitA: 16 }]);
+  told.set(1, { limitA: 16, at: 0 });
+  assert.deepEqual(limitMessages(told, [e(1, true, 14)], 30_000), [], 'moved, but within the minute');
+  assert.deepEqual(limitMessages(told, [e(1, true, 15.5)], 90_000), [], 'a minute later, but moved less than 1 A');
+  assert.deepEqual(limitMessages(told, [e(1, true, 10)], 90_000), [{ action: 'NotifyChargingLimit', k: 1, limitA: 10 }]);
+  assert.deepEqual(limitMessages(told, [e(1, false, 0)], 1), [{ action: 'ClearedChargingLimit', k: 1 }], 'the session ended');
+  assert.deepEqual(limitMessages(told, [e(1, true, 32)], 1), [{ action: 'ClearedChargingLimit', k: 1 }], 'no longer below what the cloud allows');
+  assert.deepEqual(limitMessages(told, [], 1), [{ action: 'ClearedChargingLimit', k: 1 }], 'the EVSE is gone');
+  assert.deepEqual(limitPayload({ action: 'NotifyChargingLimit', k: 3, limitA: 12.5 }), {
+    chargingLimit: { chargingLimitSource: 'EMS', isGridCritical: false }, evseId: 3,
+    chargingSchedule: [{ id: 3, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 12.5 }] }],
+  });
 });
