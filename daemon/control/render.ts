@@ -30,7 +30,7 @@ export function renderSnapshot(s: Any): string {
   const u = s.upstream;
   if (!u) out.push('upstream: none (standalone site)');
   else {
-    out.push(`upstream: ${u.state}${u.connected ? ` since ${new Date(u.since).toISOString()}` : ''}   rtt ${ms(u.roundTripMs)}   reconnects ${u.reconnects}`);
+    out.push(`upstream: ${u.protocol ?? 'ocpp1.6'} ${u.state}${u.connected ? ` since ${new Date(u.since).toISOString()}` : ''}   rtt ${ms(u.roundTripMs)}   reconnects ${u.reconnects}`);
     out.push(`  outbox ${u.outboxDepth} queued${u.oldestQueuedAgeS !== null ? `, oldest ${age(u.oldestQueuedAgeS)}` : ''}, ${u.undeliverable} undeliverable`);
     if (u.awaitingAnswerS !== null && u.awaitingAnswerS !== undefined) out.push(`  the cloud has not answered the message in flight for ${age(u.awaitingAnswerS)} (waiting; sent again only after a reconnect)`);
     if (u.lastError) out.push(`  last error: ${u.lastError}`);

@@ -32,7 +32,7 @@ function toRow(r: any): OutboxRow {
 }
 
 /** How many rows of other transactions headRun passes over looking for the head transaction's next rows. */
-export const MERGE_WINDOW = 2000;
+export const MERGE_WINDOW = 500;
 
 const COLUMNS = 'seq, transaction_id, charger_id, action, payload, queued_at, attempts, offline, seq_no';
 
@@ -122,7 +122,8 @@ export class OutboxRepository {
       rows.push(row);
       const first = rows[0];
       if (first.seqNo !== null) {
-        if (rows.length > 1 && row.seqNo !== first.seqNo) break;
+        // Nothing of a transaction comes after its Stop.
+        if ((rows.length > 1 && row.seqNo !== first.seqNo) || row.action === 'StopTransaction') break;
         continue;
       }
       if (first.action !== 'MeterValues' || row.action !== 'MeterValues') break;

@@ -37,6 +37,8 @@ export type LinkState = 'stopped' | 'connecting' | 'booting' | 'pending' | 'onli
 
 export interface UpstreamState {
   state: LinkState;
+  /** The OCPP version the site speaks to the cloud. */
+  protocol: 'ocpp1.6' | 'ocpp2.0.1';
   connected: boolean;
   since: number | null;
   roundTripMs: number | null;
@@ -125,7 +127,7 @@ export class UpstreamService extends EventEmitter {
   state(): UpstreamState {
     const { depth, oldestQueuedAt, undeliverable } = this.outbox.stats();
     return {
-      state: this.linkState, connected: this.online, since: this.since, roundTripMs: this.roundTripMs,
+      state: this.linkState, protocol: this.dialect.protocol, connected: this.online, since: this.since, roundTripMs: this.roundTripMs,
       outboxDepth: depth, oldestQueuedAgeS: oldestQueuedAt === null ? null : Math.round((this.deps.now() - oldestQueuedAt) / 1000),
       undeliverable, reconnects: this.reconnects, lastError: this.lastError,
       heartbeatIntervalS: this.heartbeatIntervalS,

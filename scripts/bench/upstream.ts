@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CloudSim } from '../sim/cloud-sim.js';
+import { CloudSim201 } from '../sim/cloud201-sim.js';
 import { SimCharger } from '../sim/charger-sim.js';
 import { Store } from '../../daemon/store/store.js';
 import { ChargerRegistry } from '../../daemon/local/registry.js';
@@ -18,11 +19,11 @@ import { report, percentile } from './lib.js';
 const TRANSACTIONS = Number(process.env.BENCH_REPLAY_TX ?? 1000);
 const PER_TX = 100; // Start + 98 MeterValues + Stop
 
-function upstreamConfig(url: string, maxMerged: number, fold: boolean): any {
+function upstreamConfig(url: string, maxMerged: number, fold: boolean, protocol: 'ocpp1.6' | 'ocpp2.0.1'): any {
   return parseConfig(stringify({
     site: { id: 'bench' },
     chargers: [{ id: 'CP', password: 'x', connectors: 10 }],
-    upstream: { url, identity: 'SITE', reconnect: { minS: 0.05, maxS: 0.5 }, pingIntervalS: 0, maxMergedMeterValues: maxMerged, foldMeterValuesIntoStop: fold, callTimeoutS: 30 },
+    upstream: { url, identity: 'SITE', protocol, reconnect: { minS: 0.05, maxS: 0.5 }, pingIntervalS: 0, maxMergedMeterValues: maxMerged, foldMeterValuesIntoStop: fold, callTimeoutS: 30 },
   }), 'bench').upstream;
 }
 
@@ -46,13 +47,14 @@ function fillBacklog(store: Store): void {
   }
 }
 
-async function replay(label: string, opts: { maxMerged: number; fold?: boolean; delayMs: number; limitS?: number }): Promise<void> {
+async function replay(label: string, opts: { maxMerged: number; fold?: boolean; delayMs: number; limitS?: number; protocol?: 'ocpp1.6' | 'ocpp2.0.1' }): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sc-bench-up-'));
-  const cloud = new CloudSim({ responseDelayMs: opts.delayMs });
+  const protocol = opts.protocol ?? 'ocpp1.6';
+  const cloud = protocol === 'ocpp2.0.1' ? new CloudSim201({ responseDelayMs: opts.delayMs }) : new CloudSim({ responseDelayMs: opts.delayMs });
   await cloud.start();
   const store = new Store(join(dir, 'site.db'));
   const service = new UpstreamService({
-    config: upstreamConfig(cloud.url, opts.maxMerged, opts.fold ?? false), chargerOrder: [{ id: 'CP', connectors: 10 }], store,
+    config: upstreamConfig(cloud.url, opts.maxMerged, opts.fold ?? false, protocol), chargerOrder: [{ id: 'CP', connectors: 10 }], store,
     registry: new ChargerRegistry(), log: silentLogger, now: Date.now, firmwareVersion: 'bench',
   });
   try {
@@ -70,6 +72,12 @@ async function replay(label: string, opts: { maxMerged: number; fold?: boolean; 
     report(`upstream.replay_${label}_calls`, service.pump.calls, 'calls');
     if (outcome === 'limit') report(`upstream.replay_${label}_projected_total`, (total / delivered) * s, 's');
     else report(`upstream.replay_${label}_total`, s, 's');
+    // One CALL outstanding at a time: no replay can be faster than calls × round trip.
+    if (opts.delayMs > 0) report(`upstream.replay_${label}_rtt_bound`, (service.pump.calls * opts.delayMs) / 1000, 's');
+    if (protocol === 'ocpp2.0.1') {
+      const r = (cloud as CloudSim201).ledgerReport();
+      report(`upstream.replay_${label}_ledger_problems`, r.gaps.length + r.repeats.length + r.unknown.length, 'count');
+    }
   } finally {
     await service.stop();
     await store.close();
@@ -130,11 +138,22 @@ async function authorizeLatency(): Promise<void> {
 
 export async function benchUpstream(): Promise<void> {
   if (process.env.BENCH_UPSTREAM_ONLY === 'authorize') return authorizeLatency();
+  if (process.env.BENCH_UPSTREAM_ONLY === 'v201') {
+    await replay('merged_folded', { maxMerged: 500, fold: true, delayMs: 0 });
+    await replay('v201_merged_folded', { maxMerged: 500, fold: true, delayMs: 0, protocol: 'ocpp2.0.1' });
+    await replay('merged_folded_rtt100ms', { maxMerged: 500, fold: true, delayMs: 100 });
+    await replay('v201_merged_folded_rtt100ms', { maxMerged: 500, fold: true, delayMs: 100, protocol: 'ocpp2.0.1' });
+    return;
+  }
   await replay('merged', { maxMerged: 500, delayMs: 0 });
+  await replay('v201_merged', { maxMerged: 500, delayMs: 0, protocol: 'ocpp2.0.1' });
   await replay('merged_folded', { maxMerged: 500, fold: true, delayMs: 0 });
+  await replay('v201_merged_folded', { maxMerged: 500, fold: true, delayMs: 0, protocol: 'ocpp2.0.1' });
   await replay('unmerged', { maxMerged: 1, delayMs: 0, limitS: 60 });
+  await replay('v201_unmerged', { maxMerged: 1, delayMs: 0, limitS: 60, protocol: 'ocpp2.0.1' });
   await replay('merged_rtt100ms', { maxMerged: 500, delayMs: 100 });
   await replay('merged_folded_rtt100ms', { maxMerged: 500, fold: true, delayMs: 100 });
+  await replay('v201_merged_folded_rtt100ms', { maxMerged: 500, fold: true, delayMs: 100, protocol: 'ocpp2.0.1' });
   // One outstanding call: 100,000 calls at 100 ms each take at least 10,000 s; not run.
   report('upstream.replay_unmerged_rtt100ms_lower_bound', (TRANSACTIONS * PER_TX * 100) / 1000, 's');
   await authorizeLatency();

@@ -108,6 +108,6 @@ test('site-controller demo runs a simulated site and stops by itself', () => {
   assert.match(r.stdout, /CP-1 +connected OCPP 1\.6 /);
   assert.match(r.stdout, /CP-2 +connected OCPP 2\.0\.1 /);
   assert.match(r.stdout, /CP-3 +connected OCPP 2\.0\.1 /);
-  assert.match(r.stdout, /upstream: online/);
+  assert.match(r.stdout, /upstream: ocpp1.6 online/);
   assert.match(r.stdout, /balancer: \w+ \(budget from meter\)/);
 });

@@ -195,3 +195,26 @@ test('2.0.1 cloud: while the site\'s balancer gives a session less than the clou
   assert.deepEqual(cleared, { chargingLimitSource: 'EMS', evseId: 1 });
   assert.deepEqual(cloud.ledgerReport().anomalies, []);
 });
+
+test('2.0.1 cloud sending garbage: a schema violation, an unknown action and an action the site does not do get 2.0.1 CALLERRORs; nothing changes, the link stays', async (t) => {
+  const cloud = new CloudSim201({ identities: { [IDENTITY]: 'cloud-secret' } });
+  await cloud.start();
+  const s = await startCloudSite({ cloud, upstream: { protocol: 'ocpp2.0.1' } });
+  t.after(async () => {
+    await s.stop();
+    await cloud.stop();
+  });
+  await cloud.waitFor((c) => c.action === 'BootNotification', { label: 'the site\'s BootNotification' });
+  const code = (p: Promise<unknown>) => p.then(() => 'answered', (e: { code?: string }) => e.code);
+  // evseId as a string, a required field missing, an extra field: the OCA schemas decide.
+  assert.equal(await code(cloud.callUnchecked(IDENTITY, 'RequestStartTransaction', { idToken: { idToken: 'X', type: 'Central' }, remoteStartId: 1, evseId: 'one' })), 'TypeConstraintViolation');
+  assert.equal(await code(cloud.callUnchecked(IDENTITY, 'SetChargingProfile', { evseId: 0 })), 'OccurrenceConstraintViolation');
+  assert.equal(await code(cloud.callUnchecked(IDENTITY, 'ClearCache', { all: true })), 'FormatViolation');
+  assert.equal(await code(cloud.callUnchecked(IDENTITY, 'Frobnicate', {})), 'NotImplemented');
+  assert.equal(await code(cloud.callUnchecked(IDENTITY, 'InstallCertificate', { certificateType: 'V2GRootCertificate', certificate: 'x' })), 'NotSupported');
+  // A 1.6 command on a 2.0.1 link is not an action of this version.
+  assert.equal(await code(cloud.callUnchecked(IDENTITY, 'RemoteStartTransaction', { idTag: 'X' })), 'NotImplemented');
+  assert.equal(s.site.daemon.upstream!.caps.siteCapA(), undefined, 'no profile was installed');
+  assert.equal((await cloud.getLocalListVersion(IDENTITY)).versionNumber, 0, 'the link still answers');
+  assert.equal(s.site.daemon.upstream!.service.state().reconnects, 0);
+});
