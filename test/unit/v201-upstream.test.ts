@@ -241,6 +241,8 @@ test('EMS limits: told when the balancer gives a session at least 1 A less than 
   assert.deepEqual(limitMessages(told, [e(1, true, 14)], 30_000), [], 'moved, but within the minute');
   assert.deepEqual(limitMessages(told, [e(1, true, 15.5)], 90_000), [], 'a minute later, but moved less than 1 A');
   assert.deepEqual(limitMessages(told, [e(1, true, 10)], 90_000), [{ action: 'NotifyChargingLimit', k: 1, limitA: 10 }]);
+  assert.deepEqual(limitMessages(told, [e(1, true, 0)], 1000), [{ action: 'NotifyChargingLimit', k: 1, limitA: 0 }], 'paused: at once');
+  assert.deepEqual(limitMessages(new Map([[1, { limitA: 0, at: 0 }]]), [e(1, true, 6)], 1000), [{ action: 'NotifyChargingLimit', k: 1, limitA: 6 }], 'resumed: at once');
   assert.deepEqual(limitMessages(told, [e(1, false, 0)], 1), [{ action: 'ClearedChargingLimit', k: 1 }], 'the session ended');
   assert.deepEqual(limitMessages(told, [e(1, true, 32)], 1), [{ action: 'ClearedChargingLimit', k: 1 }], 'no longer below what the cloud allows');
   assert.deepEqual(limitMessages(told, [], 1), [{ action: 'ClearedChargingLimit', k: 1 }], 'the EVSE is gone');

@@ -4,7 +4,8 @@
 // the charger's maximum), ClearedChargingLimit once that is over. 1.6 has no such message
 // (a 1.6 cloud sees the effect in MeterValues only). Best effort, never queued: after a
 // reconnect the current state is said again. Quiet by design: a limit that moves is said
-// again only when it moved by MARGIN_A and at most every REPEAT_MS per EVSE.
+// again only when it moved by MARGIN_A and at most every REPEAT_MS per EVSE; a session
+// paused (0 A) or resumed is said at once.
 
 export const MARGIN_A = 1;
 export const REPEAT_MS = 60_000;
@@ -38,7 +39,9 @@ export function limitMessages(told: ReadonlyMap<number, Reported>, now: readonly
     const before = told.get(e.k);
     if (limited) {
       const limitA = Math.floor(e.balancerA! * 10) / 10;
-      if (!before || (Math.abs(before.limitA - limitA) >= MARGIN_A && at - before.at >= REPEAT_MS)) out.push({ action: 'NotifyChargingLimit', k: e.k, limitA });
+      // Paused (0 A) ↔ charging is always said at once; other moves at most every REPEAT_MS.
+      const pauseChanged = before !== undefined && (before.limitA === 0) !== (limitA === 0);
+      if (!before || pauseChanged || (Math.abs(before.limitA - limitA) >= MARGIN_A && at - before.at >= REPEAT_MS)) out.push({ action: 'NotifyChargingLimit', k: e.k, limitA });
     } else if (before) {
       out.push({ action: 'ClearedChargingLimit', k: e.k });
     }
