@@ -166,6 +166,10 @@ test('2.0.1 cloud: every routed command reaches the owning charger in its own ve
   assert.equal((await cp1.authorize('BLOCKED-1')).idTagInfo.status, 'Blocked');
   const auth = cloud.receivedOf('Authorize').at(-1)!.payload as any;
   assert.deepEqual(auth.idToken, { idToken: 'BLOCKED-1', type: 'ISO14443' });
+  // A 2.0.1 charger's token reaches a 2.0.1 cloud as it was given: type kept, a long one not shortened.
+  const emaid = { idToken: 'DE-ABC-C12345678-9-EXTRA-LONG', type: 'eMAID' };
+  assert.equal((await cp3.call('Authorize', { idToken: emaid })).idTokenInfo.status, 'Accepted');
+  assert.deepEqual((cloud.receivedOf('Authorize').at(-1)!.payload as any).idToken, emaid);
   assert.deepEqual(cloud.ledgerReport().anomalies, []);
 });
 
