@@ -45,6 +45,15 @@ export function semanticProblems(config: Config): string[] {
     }
     if (m.staleAfterMs <= m.pollIntervalMs) problems.push(`meter.staleAfterMs: must be longer than meter.pollIntervalMs (${m.pollIntervalMs})`);
   }
+  // The page shows the whole site and runs commissioning actions: beyond this machine it needs a login.
+  const web = config.web;
+  if (web && !isLoopbackHost(web.listen.host) && !(web.users && web.users.length > 0)) {
+    problems.push(`web.users: is required when web.listen.host is not a loopback address (${web.listen.host}); without users anyone on the network sees the site and runs its commissioning actions`);
+  }
+  web?.users?.forEach((u, i) => {
+    const j = web.users!.findIndex((v) => v.name === u.name);
+    if (j !== i) problems.push(`web.users[${i}].name: duplicate of web.users[${j}].name (${u.name})`);
+  });
   if (config.mqtt && config.mqtt.topicPrefix === undefined) config.mqtt.topicPrefix = `site-controller/${config.site.id}`;
   return problems;
 }
@@ -62,4 +71,10 @@ export function semanticWarnings(config: Config): string[] {
     }
   });
   return out;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine reaches them. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
 }
