@@ -23,6 +23,9 @@ import { RecentEvents } from './web/events.js';
 import { WebService } from './web/server.js';
 import { probeMeterVia, probeModemVia } from './web/actions.js';
 
+/** The Home Assistant discovery topics the last run announced (store kv), so a removed charger's are cleared. */
+const HA_TOPICS_KEY = 'telemetry.homeAssistant.topics';
+
 export interface DaemonDeps {
   log?: Logger;
   now?: () => number;
@@ -96,7 +99,17 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
   // Health and telemetry only observe: they run beside charging and never block it.
   const health = createHealthService(config, { log, now });
   const telemetry = config.mqtt
-    ? new TelemetryService(config.mqtt, { siteId: config.site.id, registry, chargerIds: config.chargers.map((c) => c.id), log, now })
+    ? new TelemetryService(config.mqtt, {
+        siteId: config.site.id, registry, chargerIds: config.chargers.map((c) => c.id), log, now,
+        homeAssistant: config.mqtt.homeAssistant && {
+          input: {
+            discoveryPrefix: config.mqtt.homeAssistant.discoveryPrefix, topicPrefix: config.mqtt.topicPrefix, siteId: config.site.id, version: VERSION,
+            chargers: config.chargers, meter: !!config.meter, upstream: !!config.upstream, balancer: config.chargers.length > 0 || config.local.allowUnknownChargers,
+          },
+          previous: store.kv.get<string[]>(HA_TOPICS_KEY),
+          save: (topics) => store.kv.set(HA_TOPICS_KEY, topics),
+        },
+      })
     : undefined;
   telemetry?.attachHealth(health);
 
