@@ -41,8 +41,8 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i <= 0) continue;
-    out.set(part.slice(0, i).trim(), part.slice(i + 1).trim());
+    const name = i < 0 ? '' : part.slice(0, i).trim();
+    if (name) out.set(name, part.slice(i + 1).trim());
   }
   return out;
 }
