@@ -13,6 +13,8 @@ export interface LiveOptions {
   /** A comment line this often keeps proxies and phones from closing an idle feed. */
   keepaliveMs?: number;
   now?: () => number;
+  /** Told the number of open pages whenever it changes (tests and stats await it). */
+  onClients?: (clients: number) => void;
 }
 
 export interface LiveStats {
@@ -55,7 +57,10 @@ export class LiveFeed {
       'x-accel-buffering': 'no',
     });
     this.clients.add(res);
-    res.on('close', () => this.clients.delete(res));
+    this.opts.onClients?.(this.clients.size);
+    res.on('close', () => {
+      if (this.clients.delete(res)) this.opts.onClients?.(this.clients.size);
+    });
     res.socket?.setNoDelay(true);
     // A fresh page gets the whole picture at once, then changes.
     this.write(res, this.frame());
@@ -107,6 +112,7 @@ export class LiveFeed {
       this.counters.dropped++;
       this.clients.delete(res);
       res.destroy();
+      this.opts.onClients?.(this.clients.size);
       return;
     }
     res.write(frame);

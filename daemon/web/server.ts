@@ -13,6 +13,7 @@ import { createServer as createHttp, type IncomingMessage, type Server, type Ser
 import { createServer as createHttps } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { WebConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -46,7 +47,8 @@ export interface WebDeps {
 const COOKIE = 'sc_session';
 const MAX_BODY = 4096;
 
-export class WebService {
+/** Events: 'clients' (the number of open live pages) whenever it changes. */
+export class WebService extends EventEmitter<{ clients: [number] }> {
   private server: Server | null = null;
   private files: Map<string, StaticFile> | null = null;
   private readonly sessions: Sessions;
@@ -60,11 +62,12 @@ export class WebService {
   private readonly offs: Array<() => void> = [];
 
   constructor(private readonly config: WebConfig, private readonly deps: WebDeps) {
+    super();
     this.now = deps.now ?? Date.now;
     this.users = (config.users ?? []).map((u) => ({ name: u.name, password: String(u.password) }));
     this.sessions = new Sessions(config.sessionTtlS * 1000, this.now);
     this.limiter = new LoginLimiter(this.now, deps.limiter);
-    this.live = new LiveFeed(deps.snapshot, { maxClients: config.maxClients, maxBufferedBytes: config.maxBufferedKiB * 1024, pushIntervalMs: config.pushIntervalMs, now: this.now });
+    this.live = new LiveFeed(deps.snapshot, { maxClients: config.maxClients, maxBufferedBytes: config.maxBufferedKiB * 1024, pushIntervalMs: config.pushIntervalMs, now: this.now, onClients: (n) => this.emit('clients', n) });
   }
 
   get loginRequired(): boolean {
