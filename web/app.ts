@@ -145,7 +145,8 @@ function renderCloud(s: J): void {
 function healthLine(name: string, r: J): Child {
   if (!r || r.checked === false) return h('span', { class: 'muted' }, `not checked${r?.reason ? ` (${r.reason})` : ''}`);
   const fields = Object.entries(r).filter(([k, v]) => !['checked', 'alarm', 'ts', 'at'].includes(k) && v !== null && typeof v !== 'object').slice(0, 8);
-  const text = fields.map(([k, v]) => `${k} ${typeof v === 'number' ? num(v) : v}`).join(', ');
+  const show = (k: string, v: unknown) => (typeof v === 'number' && /Bytes$/.test(k) ? `${num(v / 1e9, 1)} GB` : typeof v === 'number' ? num(v) : String(v));
+  const text = fields.map(([k, v]) => `${k.replace(/Bytes$/, '')} ${show(k, v)}`).join(', ');
   return h('span', {}, r.alarm ? h('strong', { class: 'bad' }, `${r.alarm} · `) : h('span', { class: 'ok' }, 'ok · '), text || name);
 }
 
