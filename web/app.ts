@@ -215,17 +215,41 @@ function setLive(state: 'connecting' | 'live' | 'reconnecting'): void {
 
 function follow(): void {
   source?.close();
+  last = null;
   setLive('connecting');
   source = new EventSource('/api/events');
   source.addEventListener('status', (e) => {
     setLive('live');
     render(JSON.parse((e as MessageEvent).data));
   });
+  // What changed since the previous frame (daemon/web/diff.ts): applied to our copy.
+  source.addEventListener('patch', (e) => {
+    if (last === null) return;
+    setLive('live');
+    render(applyPatch(last, JSON.parse((e as MessageEvent).data)));
+  });
   // EventSource reconnects by itself (the daemon restarted, or dropped a slow page); a 401 closes it.
   source.onerror = () => {
     setLive('reconnecting');
     if (source?.readyState === EventSource.CLOSED) setTimeout(() => void boot(), 2000);
   };
+}
+
+/** [path, value] sets, [path] deletes; the same rules as the daemon's diff.ts. */
+function applyPatch(target: J, ops: Array<[Array<string | number>, unknown?]>): J {
+  for (const op of ops) {
+    const path = op[0];
+    if (path.length === 0) {
+      target = op[1];
+      continue;
+    }
+    let o = target;
+    for (const k of path.slice(0, -1)) o = o[k];
+    const key = path[path.length - 1]!;
+    if (op.length === 1) delete o[key];
+    else o[key] = op[1];
+  }
+  return target;
 }
 
 function showLogin(): void {
@@ -278,5 +302,4 @@ $('probe-charger').addEventListener('click', (e) => {
   if (!id) return fill($('probe-result'), h('p', { class: 'error' }, 'No connected charger to test.'));
   void probe(`Charger ${id} compatibility`, `/api/probe/charger/${encodeURIComponent(id)}`, e.currentTarget as HTMLButtonElement);
 });
-void last;
 void boot();

@@ -4,7 +4,10 @@
 // that went to sleep on a slow link, a hostile client) is dropped once its unsent bytes
 // pass the bound; it never makes the daemon wait or grow. The browser's EventSource
 // reconnects by itself (after a drop, or after the daemon restarted).
+// Frames: `status` (the whole status) when a page opens, then `patch` (diff.ts: what
+// changed since the previous push), so a large site does not resend every charger.
 import type { ServerResponse } from 'node:http';
+import { diff } from './diff.js';
 
 export interface LiveOptions {
   maxClients: number;
@@ -20,8 +23,10 @@ export interface LiveOptions {
 export interface LiveStats {
   clients: number;
   pushes: number;
-  /** Size of the last status frame written (what one page receives per update). */
+  /** Size of the last patch frame written (what one page receives per update). */
   lastFrameBytes: number;
+  /** Size of the last whole-status frame (what a page receives when it opens). */
+  lastFullBytes: number;
   bytesSent: number;
   dropped: number;
   refused: number;
@@ -33,7 +38,10 @@ export class LiveFeed {
   private keepalive: NodeJS.Timeout | undefined;
   private lastPushAt = -Infinity;
   private readonly now: () => number;
-  readonly counters = { pushes: 0, lastFrameBytes: 0, bytesSent: 0, dropped: 0, refused: 0 };
+  readonly counters = { pushes: 0, lastFrameBytes: 0, lastFullBytes: 0, bytesSent: 0, dropped: 0, refused: 0 };
+  /** The status the open pages have (as plain JSON), and its whole-status frame once built. */
+  private base: unknown = null;
+  private baseFrame: string | null = null;
 
   constructor(private readonly build: () => unknown, private readonly opts: LiveOptions) {
     this.now = opts.now ?? Date.now;
@@ -59,11 +67,14 @@ export class LiveFeed {
     this.clients.add(res);
     this.opts.onClients?.(this.clients.size);
     res.on('close', () => {
-      if (this.clients.delete(res)) this.opts.onClients?.(this.clients.size);
+      if (this.clients.delete(res)) this.left();
     });
     res.socket?.setNoDelay(true);
-    // A fresh page gets the whole picture at once, then changes.
-    this.write(res, this.frame());
+    // A fresh page gets the status the others have (the base of the next patch), then changes.
+    if (this.base === null) this.base = this.current();
+    this.baseFrame ??= this.full(this.base);
+    this.write(res, this.baseFrame);
+    this.changed();
     return true;
   }
 
@@ -87,19 +98,41 @@ export class LiveFeed {
     this.timer = this.keepalive = undefined;
     for (const res of this.clients) res.destroy();
     this.clients.clear();
+    this.base = this.baseFrame = null;
   }
 
   private push(): void {
     if (this.clients.size === 0) return;
     this.lastPushAt = this.now();
+    const next = this.current();
+    const ops = diff(this.base, next);
+    this.base = next;
+    this.baseFrame = null;
+    if (ops.length === 0) return;
     this.counters.pushes++;
-    this.writeAll(this.frame());
+    const f = `event: patch\ndata: ${JSON.stringify(ops)}\n\n`;
+    this.counters.lastFrameBytes = Buffer.byteLength(f);
+    this.writeAll(f);
   }
 
-  private frame(): string {
-    const f = `event: status\ndata: ${JSON.stringify(this.build())}\n\n`;
-    this.counters.lastFrameBytes = Buffer.byteLength(f);
+  /** The status as plain JSON: what a page holds (services may hand out objects they later change). */
+  private current(): unknown {
+    return JSON.parse(JSON.stringify(this.build()));
+  }
+
+  private full(status: unknown): string {
+    const f = `event: status\ndata: ${JSON.stringify(status)}\n\n`;
+    this.counters.lastFullBytes = Buffer.byteLength(f);
     return f;
+  }
+
+  /** A page left: with none left, the base is let go (the next page gets a fresh one). */
+  private left(): void {
+    this.opts.onClients?.(this.clients.size);
+    if (this.clients.size === 0) {
+      this.base = null;
+      this.baseFrame = null;
+    }
   }
 
   private writeAll(frame: string): void {
@@ -112,7 +145,7 @@ export class LiveFeed {
       this.counters.dropped++;
       this.clients.delete(res);
       res.destroy();
-      this.opts.onClients?.(this.clients.size);
+      this.left();
       return;
     }
     res.write(frame);

@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { within } from './until.js';
+import { apply, type Op } from '../../daemon/web/diff.js';
 
 export interface Answer {
   status: number;
@@ -40,7 +41,7 @@ export function req(url: string, opts: { method?: string; headers?: Record<strin
   );
 }
 
-/** An open SSE stream: every `status` frame's data, parsed; `next` awaits the first one after index `from`. */
+/** An open SSE stream: the status after every frame (a whole `status`, or the last one with a `patch` applied); `next` awaits the first one after index `from`. */
 export interface Sse {
   status: number;
   frames: any[];
@@ -65,8 +66,10 @@ export function sse(url: string, headers: Record<string, string> = {}, opts: { r
             const block = buf.slice(0, i);
             buf = buf.slice(i + 2);
             const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-            if (/^event: status$/m.test(block) && data) {
-              frames.push(JSON.parse(data));
+            const whole = /^event: status$/m.test(block);
+            if ((whole || /^event: patch$/m.test(block)) && data) {
+              const parsed = JSON.parse(data);
+              frames.push(whole ? parsed : apply(structuredClone(frames[frames.length - 1]), parsed as Op[]));
               for (const w of waiters.splice(0)) w();
             }
           }

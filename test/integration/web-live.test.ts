@@ -51,11 +51,10 @@ test('a page gets the status at once and every change after it; more pages than 
 
 test('a page that stops reading is dropped past maxBufferedKiB; the others keep receiving', async (t) => {
   const changes = new EventEmitter();
-  const blob = 'x'.repeat(256 * 1024);
   let n = 0;
   const web = new WebService(
     { listen: { host: '127.0.0.1', port: 0 }, sessionTtlS: 600, maxClients: 5, maxBufferedKiB: 64, pushIntervalMs: 50 },
-    { snapshot: () => ({ n: n++, blob }), changes: [[changes, ['change']]], log: createLogger('site-controller', { level: 'error', sink: () => {} }) },
+    { snapshot: () => ({ n, blob: String(n++ % 10).repeat(256 * 1024) }) /* 256 KiB changed per push */, changes: [[changes, ['change']]], log: createLogger('site-controller', { level: 'error', sink: () => {} }) },
   );
   await web.start();
   const url = `http://127.0.0.1:${web.port}/api/events`;

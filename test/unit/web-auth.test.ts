@@ -134,3 +134,21 @@ test('recent events: newest first, bounded, normalised like MQTT events', () => 
   ev.push('x', null);
   assert.equal(ev.recent().length, 3);
 });
+
+test('status patches: apply(diff(a, b)) is b; only what changed is sent', async () => {
+  const { diff, apply } = await import('../../daemon/web/diff.js');
+  const a = { site: 's', chargers: [{ id: 'A', connectors: [{ status: 'Available', energyWh: 1 }] }, { id: 'B', connectors: [] }], upstream: null, events: [1, 2], gone: 1 };
+  const table: Array<[string, unknown, number]> = [
+    ['nothing changed', structuredClone(a), 0],
+    ['one nested value', { ...structuredClone(a), chargers: [{ id: 'A', connectors: [{ status: 'Charging', energyWh: 1 }] }, { id: 'B', connectors: [] }] }, 1],
+    ['array length changed: replaced', { ...structuredClone(a), events: [0, 1, 2] }, 1],
+    ['a key removed and one added', (() => { const x: any = structuredClone(a); delete x.gone; x.added = { k: 1 }; return x; })(), 2],
+    ['null to object', { ...structuredClone(a), upstream: { state: 'online' } }, 1],
+    ['root type changed', [1, 2], 1],
+  ];
+  for (const [name, b, n] of table) {
+    const ops = diff(a, b);
+    assert.equal(ops.length, n, name);
+    assert.deepEqual(apply(structuredClone(a), ops), b, name);
+  }
+});
