@@ -1,4 +1,4 @@
-// The web page's login pieces, over an injected clock: passwords, Basic and cookie
+// The web page's pure parts: login pieces over an injected clock (passwords, Basic and cookie
 // parsing (garbage included), sessions that expire, the per-address login limit, and
 // the `check` rule that a page beyond loopback needs users.
 import test from 'node:test';
@@ -151,4 +151,43 @@ test('status patches: apply(diff(a, b)) is b; only what changed is sent', async 
     assert.equal(ops.length, n, name);
     assert.deepEqual(apply(structuredClone(a), ops), b, name);
   }
+});
+
+test('npm start serves the page on 127.0.0.1:8080 without a login; the example config has every web key', async () => {
+  const { loadConfigFile } = await import('../../daemon/config/load.js');
+  const { fileURLToPath } = await import('node:url');
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const def = loadConfigFile(`${root}config/default.yaml`);
+  assert.deepEqual(def.web?.listen, { host: '127.0.0.1', port: 8080 });
+  assert.equal(def.web?.users, undefined);
+  assert.equal(def.web?.pushIntervalMs, 250);
+});
+
+test('a build without the page files fails at start with the path and what to run', async () => {
+  const { loadStatic } = await import('../../daemon/web/static.js');
+  assert.throws(() => loadStatic('/nonexistent-dir'), /web page file \/nonexistent-dir\/index\.html is missing \(ENOENT\); run npm run build/);
+  assert.equal(loadStatic().get('/')!.type, 'text/html; charset=utf-8');
+});
+
+test('probes through the daemon services: meter next read, modem check now; absent parts and timeouts say so', async () => {
+  const { EventEmitter } = await import('node:events');
+  const { probeMeterVia, probeModemVia } = await import('../../daemon/web/actions.js');
+  assert.deepEqual(await probeMeterVia(undefined, 100), { ok: false, error: 'no meter in the config: the balancer uses a static budget' });
+  const meter = Object.assign(new EventEmitter(), { stale: false, lastGoodAt: null });
+  const good = probeMeterVia(meter, 5000);
+  meter.emit('sample', { currentA: [1, 2, 3] }, 0);
+  assert.deepEqual(await good, { ok: true, reading: { currentA: [1, 2, 3] } });
+  const bad = probeMeterVia(meter, 5000);
+  meter.emit('readError', new Error('timeout: no answer from unit id 1'));
+  assert.deepEqual(await bad, { ok: false, error: 'timeout: no answer from unit id 1' });
+  assert.match((await probeMeterVia(meter, 20)).error as string, /no read finished within 20 ms/);
+  assert.equal(meter.listenerCount('sample') + meter.listenerCount('readError'), 0, 'no listener left behind');
+
+  const none = Object.assign(new EventEmitter(), { names: ['ntp'], runNow: () => true });
+  assert.deepEqual(await probeModemVia(none, 100), { ok: false, error: 'no health.modem in the config' });
+  const health = Object.assign(new EventEmitter(), { names: ['ntp', 'modem'], runNow: (n: string) => (setImmediate(() => { health.emit('result', 'ntp', {}); health.emit('result', n, { registration: 'home' }); }), true) });
+  assert.deepEqual(await probeModemVia(health, 5000), { ok: true, result: { registration: 'home' } });
+  const silent = Object.assign(new EventEmitter(), { names: ['modem'], runNow: () => false });
+  assert.match((await probeModemVia(silent, 20)).error as string, /did not finish within 20 ms/);
+  assert.equal(health.listenerCount('result') + silent.listenerCount('result'), 0);
 });
