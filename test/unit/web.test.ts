@@ -1,6 +1,7 @@
-// The web page's pure parts: login pieces over an injected clock (passwords, Basic and cookie
-// parsing (garbage included), sessions that expire, the per-address login limit, and
-// the `check` rule that a page beyond loopback needs users.
+// The web page's pure parts: login pieces over an injected clock (passwords, Basic and
+// cookie parsing with garbage, sessions that expire, the per-address login limit), the
+// `check` rule that a page beyond loopback needs users, recent events, status patches,
+// the page files, and the probes through the daemon's services.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { checkPassword, LoginLimiter, parseBasic, parseCookies, Sessions } from '../../daemon/web/auth.js';
