@@ -178,6 +178,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
         probeMeter: () => probeMeterVia(meterService, config.meter ? config.meter.staleAfterMs + config.meter.timeoutMs : 0),
         probeModem: () => probeModemVia(health, ((config.health.modem?.commandTimeoutMs ?? 2000) * 10)),
         probeCharger: deps.probeCharger,
+        kv: store.kv,
       })
     : undefined;
   const socketPath = deps.controlSocket === undefined ? (config.store.path === ':memory:' ? null : controlSocketPath(config.store.path)) : deps.controlSocket;

@@ -56,45 +56,76 @@ export interface Session {
 
 const token = () => randomBytes(32).toString('base64url');
 
-/** Sessions by cookie token; each use extends it by ttlMs. At most `max` live: the oldest goes first. */
-export class Sessions {
-  private readonly byToken = new Map<string, Session>();
+/** Where sessions outlive a daemon restart (the store's kv): keyed by the token's SHA-256, never the token. */
+export interface SessionPersistence {
+  load(): Record<string, Session> | undefined;
+  save(sessions: Record<string, Session>): void;
+}
 
-  constructor(private readonly ttlMs: number, private readonly now: () => number, private readonly max = 1000) {}
+const tokenKey = (t: string) => createHash('sha256').update(t).digest('base64url');
+
+/**
+ * Sessions by cookie token; each use extends it by ttlMs. At most `max` live: the oldest
+ * goes first. With `persist`, they survive a restart (the page reconnects without a new
+ * login); saved on create and delete, and when a use extended one by more than a tenth of the TTL.
+ */
+export class Sessions {
+  private readonly byKey = new Map<string, Session>();
+  private readonly saved = new Map<string, number>();
+
+  constructor(private readonly ttlMs: number, private readonly now: () => number, private readonly max = 1000, private readonly persist?: SessionPersistence) {
+    const now0 = now();
+    for (const [k, v] of Object.entries(persist?.load() ?? {})) {
+      if (v && typeof v.user === 'string' && typeof v.csrf === 'string' && typeof v.expiresAt === 'number' && v.expiresAt > now0) {
+        this.byKey.set(k, { user: v.user, csrf: v.csrf, expiresAt: v.expiresAt });
+        this.saved.set(k, v.expiresAt);
+      }
+    }
+  }
 
   create(user: string): { token: string; session: Session } {
     this.sweep();
-    while (this.byToken.size >= this.max) this.byToken.delete(this.byToken.keys().next().value!);
+    while (this.byKey.size >= this.max) this.byKey.delete(this.byKey.keys().next().value!);
     const t = token();
     const session = { user, csrf: token(), expiresAt: this.now() + this.ttlMs };
-    this.byToken.set(t, session);
+    this.byKey.set(tokenKey(t), session);
+    this.save();
     return { token: t, session };
   }
 
   /** The live session of this token (and extends it), else undefined. */
   get(t: string | undefined): Session | undefined {
     if (!t) return undefined;
-    const s = this.byToken.get(t);
+    const k = tokenKey(t);
+    const s = this.byKey.get(k);
     if (!s) return undefined;
     if (s.expiresAt <= this.now()) {
-      this.byToken.delete(t);
+      this.byKey.delete(k);
       return undefined;
     }
     s.expiresAt = this.now() + this.ttlMs;
+    if (s.expiresAt - (this.saved.get(k) ?? 0) > this.ttlMs / 10) this.save();
     return s;
   }
 
   delete(t: string | undefined): void {
-    if (t) this.byToken.delete(t);
+    if (t && this.byKey.delete(tokenKey(t))) this.save();
+  }
+
+  private save(): void {
+    if (!this.persist) return;
+    this.saved.clear();
+    for (const [k, s] of this.byKey) this.saved.set(k, s.expiresAt);
+    this.persist.save(Object.fromEntries(this.byKey));
   }
 
   get size(): number {
-    return this.byToken.size;
+    return this.byKey.size;
   }
 
   private sweep(): void {
     const now = this.now();
-    for (const [t, s] of this.byToken) if (s.expiresAt <= now) this.byToken.delete(t);
+    for (const [k, s] of this.byKey) if (s.expiresAt <= now) this.byKey.delete(k);
   }
 }
 

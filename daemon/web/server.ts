@@ -17,7 +17,8 @@ import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { WebConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
-import { checkPassword, LoginLimiter, parseBasic, parseCookies, Sessions, type LimiterOptions } from './auth.js';
+import { createHash } from 'node:crypto';
+import { checkPassword, LoginLimiter, parseBasic, parseCookies, Sessions, type LimiterOptions, type Session } from './auth.js';
 import { clientAddress, HttpError, isLocalHostHeader, readJson, sameOrigin, SECURITY_HEADERS, sendJson } from './http.js';
 import { LiveFeed, type LiveStats } from './live.js';
 import { loadStatic, type StaticFile } from './static.js';
@@ -42,7 +43,11 @@ export interface WebDeps {
   /** Where index.html, style.css and app.js are (default dist/web/). */
   staticDir?: string;
   limiter?: LimiterOptions;
+  /** Keeps logins across a restart (the store's kv); without it a restart asks for the login again. */
+  kv?: { get<T>(key: string): T | undefined; set(key: string, value: unknown): void };
 }
+
+const SESSIONS_KEY = 'web.sessions';
 
 const COOKIE = 'sc_session';
 const MAX_BODY = 4096;
@@ -65,9 +70,34 @@ export class WebService extends EventEmitter<{ clients: [number] }> {
     super();
     this.now = deps.now ?? Date.now;
     this.users = (config.users ?? []).map((u) => ({ name: u.name, password: String(u.password) }));
-    this.sessions = new Sessions(config.sessionTtlS * 1000, this.now);
+    this.sessions = new Sessions(config.sessionTtlS * 1000, this.now, 1000, deps.kv && this.users.length > 0 ? this.sessionStore(deps.kv) : undefined);
     this.limiter = new LoginLimiter(this.now, deps.limiter);
     this.live = new LiveFeed(deps.snapshot, { maxClients: config.maxClients, maxBufferedBytes: config.maxBufferedKiB * 1024, pushIntervalMs: config.pushIntervalMs, now: this.now, onClients: (n) => this.emit('clients', n) });
+  }
+
+  /**
+   * Sessions kept in the store, valid only for the same users and passwords: they are
+   * saved with a digest of the users list salted with a random per-store value, and all
+   * dropped when it differs at start (a user removed or a password changed).
+   */
+  private sessionStore(kv: NonNullable<WebDeps['kv']>) {
+    let salt = kv.get<string>(`${SESSIONS_KEY}.salt`);
+    if (!salt) kv.set(`${SESSIONS_KEY}.salt`, (salt = randomBytes(16).toString('base64url')));
+    const users = createHash('sha256').update(salt).update(JSON.stringify(this.users)).digest('base64url');
+    return {
+      load: () => {
+        const v = kv.get<{ users: string; sessions: Record<string, Session> }>(SESSIONS_KEY);
+        return v?.users === users ? v.sessions : undefined;
+      },
+      save: (sessions: Record<string, Session>) => {
+        try {
+          kv.set(SESSIONS_KEY, { users, sessions });
+        } catch (err) {
+          // A store that cannot write (disk full) costs the logins a restart, nothing else.
+          this.deps.log.warn('web sessions not saved', { err: (err as Error).message });
+        }
+      },
+    };
   }
 
   get loginRequired(): boolean {

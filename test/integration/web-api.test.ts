@@ -141,3 +141,21 @@ test('web.tls: HTTPS, and the session cookie is Secure', async (t) => {
   const plain = await req(`http://127.0.0.1:${site.daemon.web!.port}/`).catch((e: Error) => e);
   assert.ok(plain instanceof Error || plain.status >= 400, 'plain HTTP is not served on the TLS port');
 });
+
+test('a login survives a daemon restart; a changed password ends it', async (t) => {
+  const dir = makeTempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const web = (password: string) => ({ web: { ...WEB, users: [{ name: 'installer', password }] } });
+  let site = await startSite({ dir, logLevel: 'warn', overrides: web('web-secret-pw') });
+  let current = site;
+  t.after(() => current.stop());
+  const ok = await req(`${base(site)}/api/login`, { method: 'POST', body: JSON.stringify({ name: 'installer', password: 'web-secret-pw' }) });
+  const jar = { cookie: String(ok.headers['set-cookie']).split(';')[0]! };
+  await site.stop();
+  site = current = await startSite({ dir, logLevel: 'warn', overrides: web('web-secret-pw') });
+  assert.equal((await req(`${base(site)}/api/status`, { headers: jar })).status, 200, 'same users: still logged in');
+  assert.equal((await req(`${base(site)}/api/session`, { headers: jar })).json.csrf, ok.json.csrf, 'same CSRF token');
+  await site.stop();
+  site = current = await startSite({ dir, logLevel: 'warn', overrides: web('a-new-password') });
+  assert.equal((await req(`${base(site)}/api/status`, { headers: jar })).status, 401, 'password changed: logged out');
+});

@@ -192,3 +192,25 @@ test('probes through the daemon services: meter next read, modem check now; abse
   assert.match((await probeModemVia(silent, 20)).error as string, /did not finish within 20 ms/);
   assert.equal(health.listenerCount('result') + silent.listenerCount('result'), 0);
 });
+
+test('persisted sessions survive a restart by token digest; expired and malformed ones do not', () => {
+  let stored: Record<string, any> | undefined;
+  const persist = { load: () => stored, save: (v: Record<string, any>) => void (stored = structuredClone(v)) };
+  let now = 0;
+  const a = new Sessions(60_000, () => now, 10, persist);
+  const { token } = a.create('installer');
+  assert.ok(stored && Object.keys(stored).length === 1);
+  assert.ok(!JSON.stringify(stored).includes(token), 'the token itself is not stored');
+  now = 30_000;
+  const b = new Sessions(60_000, () => now, 10, persist);
+  assert.equal(b.get(token)?.user, 'installer', 'the same cookie works after a restart');
+  b.delete(token);
+  assert.deepEqual(stored, {});
+  const c = new Sessions(60_000, () => now, 10, persist);
+  const t2 = c.create('ops').token;
+  stored!.junk = { user: 5 };
+  now = 200_000;
+  const d = new Sessions(60_000, () => now, 10, persist);
+  assert.equal(d.get(t2), undefined, 'expired while the daemon was down');
+  assert.equal(d.size, 0, 'malformed entries are skipped');
+});
