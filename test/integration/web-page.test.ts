@@ -7,7 +7,7 @@
 // test-artifacts/ (web.png, web-phone.png).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,28 +152,34 @@ async function mkdirOk(): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
 }
 
-test('the page recovers by itself when the daemon restarts', async (t) => {
+test('the page recovers by itself when the daemon restarts, still logged in', async (t) => {
   const stops: Array<() => Promise<unknown> | unknown> = [];
   t.after(async () => {
     for (const s of stops.reverse()) await s();
   });
-  let site = await startSite({ logLevel: 'warn', overrides: { web: { listen: { host: '127.0.0.1', port: 0 } } } });
+  const web = (port: number) => ({ web: { listen: { host: '127.0.0.1', port }, users: [{ name: 'installer', password: SECRETS.web }] } });
+  let site = await startSite({ logLevel: 'warn', overrides: web(0) });
   const port = site.daemon.web!.port;
   const dir = site.dir;
   let current = site;
+  stops.push(() => rmSync(dir, { recursive: true, force: true }));
   stops.push(() => current.stop());
   const browser = await launchBrowser({ width: 1024, height: 768 });
   stops.push(() => browser.close());
   const page = await browser.context.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForSelector('#login:not([hidden])', { timeout: 10_000 });
+  await page.fill('input[name=name]', 'installer');
+  await page.fill('input[name=password]', SECRETS.web);
+  await page.click('#login button[type=submit]');
   await page.waitForFunction(() => document.getElementById('live')!.textContent === 'live', undefined, { timeout: 10_000 });
-  const uptimeBefore = await page.locator('#updated').innerText();
-  assert.match(uptimeBefore, /daemon up/);
+  assert.match(await page.locator('#updated').innerText(), /daemon up/);
   // Same store, same port: what a systemd restart does.
   await site.daemon.stop();
   await page.waitForFunction(() => document.getElementById('live')!.textContent === 'reconnecting', undefined, { timeout: 10_000 });
-  site = await startSite({ dir, logLevel: 'warn', overrides: { web: { listen: { host: '127.0.0.1', port } } } });
+  site = await startSite({ dir, logLevel: 'warn', overrides: web(port) });
   current = site;
   await page.waitForFunction(() => document.getElementById('live')!.textContent === 'live', undefined, { timeout: 20_000 });
+  assert.equal(await page.locator('#login').isHidden(), true, 'no new login needed');
   assert.equal(await page.locator('#site').innerText(), 'test-site');
 });
