@@ -62,7 +62,7 @@ export function discoveryConfigs(input: DiscoveryInput): DiscoveryMessage[] {
     const objectId = `${objectPrefix}_${e.key}`;
     out.push({
       topic: `${input.discoveryPrefix.replace(/\/+$/, '')}/${e.component}/${node}/${objectId}/config`,
-      payload: { name: e.name, unique_id: `${node}_${objectId}`, object_id: `${node}_${objectId}`, state_topic: e.state, value_template: e.template, device, ...common, ...e.extra },
+      payload: { name: e.name, unique_id: `${node}_${objectId}`, state_topic: e.state, value_template: e.template, device, ...common, ...e.extra },
     });
   };
 
