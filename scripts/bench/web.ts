@@ -5,7 +5,8 @@
 // WebService. Measured in the same run:
 //  - web_cpu_no_pages: this process's CPU with the page served but no page open (the baseline),
 //  - web_cpu_5_pages: the same load with 5 live pages (SSE clients in another process),
-//  - web_bytes_per_update: one patch frame (what each page receives per update), beside
+//  - web_loop_delay_p99_*: the event loop's p99 delay in both phases (what a charger's answer waits behind),
+//  - web_bytes_per_update: the mean patch frame (what each page receives per update), beside
 //    web_bytes_whole_status (what a page receives when it opens, and would per update without patches),
 //  - web_updates_per_s: frames each page receives per second (pushes are coalesced),
 //  - web_status_build_ms: building + serialising one status of the 500-charger site,
@@ -16,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ChargerRegistry } from '../../daemon/local/registry.js';
 import { ChargerSession } from '../../daemon/local/session.js';
 import { buildSnapshot } from '../../daemon/control/snapshot.js';
@@ -106,11 +108,15 @@ export async function benchWeb(): Promise<void> {
     }
   }, 100);
   const tick = setInterval(() => s.balancer.tick(Date.now()), 1000);
+  // CPU in % of one core, and the event loop's p99 delay: what a charger's answer would wait behind.
   const measure = async () => {
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const c0 = cpuS();
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, STEADY_S * 1000));
-    return ((cpuS() - c0) / ((performance.now() - t0) / 1000)) * 100;
+    loop.disable();
+    return { cpu: ((cpuS() - c0) / ((performance.now() - t0) / 1000)) * 100, p99Ms: loop.percentile(99) / 1e6 };
   };
   const dir = mkdtempSync(join(tmpdir(), 'sc-bench-web-'));
   try {
@@ -132,9 +138,13 @@ export async function benchWeb(): Promise<void> {
     for (let i = 0; i < 20; i++) api.push(await get(`http://127.0.0.1:${web.port}/api/status`));
     await stopChild(clients);
     const pages = JSON.parse(readFileSync(out, 'utf8')) as Array<{ frames: number; bytes: number }>;
-    report('web_cpu_no_pages', idle, '%cpu');
-    report('web_cpu_5_pages', busy, '%cpu');
-    report('web_bytes_per_update', web.stats().lastFrameBytes, 'bytes');
+    report('web_cpu_no_pages', idle.cpu, '%cpu');
+    report('web_cpu_5_pages', busy.cpu, '%cpu');
+    report('web_loop_delay_p99_no_pages', idle.p99Ms, 'ms');
+    report('web_loop_delay_p99_5_pages', busy.p99Ms, 'ms');
+    // Mean patch size a page received (its bytes without the whole status it opened with, per frame after it).
+    const perUpdate = pages.map((p) => (p.bytes - web.stats().lastFullBytes) / Math.max(1, p.frames - 1));
+    report('web_bytes_per_update', perUpdate.reduce((a, b) => a + b, 0) / perUpdate.length, 'bytes');
     report('web_bytes_whole_status', web.stats().lastFullBytes, 'bytes');
     report('web_updates_per_s', pushes / seconds, 'updates/s');
     report('web_page_frames_min', Math.min(...pages.map((p) => p.frames)), 'frames');
