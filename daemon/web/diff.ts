@@ -11,22 +11,38 @@ export type Op = [Path, unknown] | [Path];
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-export function diff(a: unknown, b: unknown, path: Path = [], out: Op[] = []): Op[] {
-  if (a === b) return out;
+export function diff(a: unknown, b: unknown): Op[] {
+  const out: Op[] = [];
+  walk(a, b, [], out);
+  return out;
+}
+
+/** `path` is one stack shared by the whole walk (copied only into an op): the walk visits every value of a large site. */
+function walk(a: unknown, b: unknown, path: Path, out: Op[]): void {
+  if (a === b) return;
   if (isObject(a) && isObject(b)) {
-    for (const k of Object.keys(a)) if (!(k in b) || b[k] === undefined) {
-      if (a[k] !== undefined) out.push([[...path, k]]);
+    for (const k in a) {
+      if (a[k] !== undefined && (!(k in b) || b[k] === undefined)) out.push([[...path, k]]);
     }
-    for (const [k, v] of Object.entries(b)) if (v !== undefined) diff(a[k], v, [...path, k], out);
-    return out;
+    for (const k in b) {
+      const v = b[k];
+      if (v === undefined) continue;
+      path.push(k);
+      walk(a[k], v, path, out);
+      path.pop();
+    }
+    return;
   }
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-    for (let i = 0; i < b.length; i++) diff(a[i], b[i], [...path, i], out);
-    return out;
+    for (let i = 0; i < b.length; i++) {
+      path.push(i);
+      walk(a[i], b[i], path, out);
+      path.pop();
+    }
+    return;
   }
   // A changed number, string or null, or a changed shape: the new value replaces the old.
-  out.push([path, b === undefined ? null : b]);
-  return out;
+  out.push([[...path], b === undefined ? null : b]);
 }
 
 /** Applies ops to `target` (mutated) and returns it; a root path replaces the whole value. */
