@@ -159,3 +159,24 @@ test('a login survives a daemon restart; a changed password ends it', async (t) 
   site = current = await startSite({ dir, logLevel: 'warn', overrides: web('a-new-password') });
   assert.equal((await req(`${base(site)}/api/status`, { headers: jar })).status, 401, 'password changed: logged out');
 });
+
+test('site-controller check refuses a page beyond loopback without users, and accepts it with users', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const cli = fileURLToPath(new URL('../../daemon/cli.js', import.meta.url));
+  const dir = makeTempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const check = (web: string) => {
+    const file = `${dir}/c.yaml`;
+    writeFileSync(file, `site: { id: s }\nlocal: { allowUnknownChargers: true }\nstore: { path: ${dir}/x.db }\n${web}\n`, { mode: 0o600 });
+    return spawnSync(process.execPath, [cli, 'check', '-c', file], { encoding: 'utf8', timeout: 30_000 });
+  };
+  const open = check('web: { listen: { host: 0.0.0.0, port: 8080 } }');
+  assert.equal(open.status, 1);
+  assert.match(open.stdout, /^web\.users: is required when web\.listen\.host is not a loopback address \(0\.0\.0\.0\)/m);
+  assert.equal(check('web: { listen: { host: 0.0.0.0, port: 8080 }, users: [ { name: installer, password: { env: WEB_PW } } ] }').status, 1, 'the env secret is unset: still a problem');
+  const ok = check('web: { listen: { host: 0.0.0.0, port: 8080 }, users: [ { name: installer, password: pw-0123456789 } ] }');
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.equal(check('web: { listen: { host: 127.0.0.1, port: 8080 } }').status, 0, 'loopback without users is fine');
+});
