@@ -61,6 +61,9 @@ export function semanticProblems(config: Config): string[] {
 /** The OCPP 1.6 security whitepaper: a charger's Basic-auth password has at least 16 characters. */
 export const MIN_CHARGER_PASSWORD = 16;
 
+/** Shortest web page password that `check` does not warn about. */
+export const MIN_WEB_PASSWORD = 12;
+
 /** What is allowed but weak: reported by `check` and logged at start, never refused. Runs on the resolved config. */
 export function semanticWarnings(config: Config): string[] {
   const out: string[] = [];
@@ -69,6 +72,11 @@ export function semanticWarnings(config: Config): string[] {
     if (n !== undefined && n < MIN_CHARGER_PASSWORD) {
       out.push(`chargers[${i}].password: ${n} characters; the OCPP security whitepaper asks for at least ${MIN_CHARGER_PASSWORD}`);
     }
+  });
+  // The page shows the whole site and runs commissioning actions; the login limit slows guessing, it does not stop it.
+  config.web?.users?.forEach((u, i) => {
+    const n = [...String(u.password ?? '')].length;
+    if (n > 0 && n < MIN_WEB_PASSWORD) out.push(`web.users[${i}].password: ${n} characters; use at least ${MIN_WEB_PASSWORD}`);
   });
   return out;
 }

@@ -101,7 +101,7 @@ test('loopback hosts and Host headers; same-origin check', () => {
   assert.ok(!sameOrigin(req('127.0.0.1:8080', 'null')));
 });
 
-test('check: a page beyond loopback needs users; users need a name and a password; duplicates refused', () => {
+test('check: a page beyond loopback needs users; users need a name and a password; duplicates refused; short passwords warned', async () => {
   const base = 'site: { id: s }\nlocal: { allowUnknownChargers: true }\nstore: { path: /tmp/x.db }\n';
   const problems = (web: string) => {
     try {
@@ -121,6 +121,9 @@ test('check: a page beyond loopback needs users; users need a name and a passwor
   assert.match(problems('web: { listen: { port: 70000 } }'), /port/);
   assert.match(problems('web: { tls: { cert: /x.pem } }'), /key/);
   assert.match(problems('web: { bogus: 1 }'), /bogus/);
+  const { semanticWarnings } = await import('../../daemon/config/rules.js');
+  const warned = semanticWarnings(parseConfig(base + 'web: { users: [ { name: a, password: short }, { name: b, password: long-enough-pw } ] }', 'c.yaml'));
+  assert.deepEqual(warned.filter((w) => w.startsWith('web.')), ['web.users[0].password: 5 characters; use at least 12']);
 });
 
 test('recent events: newest first, bounded, normalised like MQTT events', () => {
