@@ -14,7 +14,7 @@ export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'
  * of every OCPP connection, local chargers and the cloud link alike.
  */
 export const LOG_COMPONENTS = [
-  'site-controller', 'local', 'upstream', 'ocpp', 'balancer', 'meter', 'health', 'modem', 'telemetry', 'store', 'control',
+  'site-controller', 'local', 'upstream', 'ocpp', 'balancer', 'meter', 'health', 'modem', 'telemetry', 'store', 'control', 'web',
 ] as const;
 export type LogComponent = (typeof LOG_COMPONENTS)[number];
 

@@ -19,6 +19,12 @@ import type { CapsSource } from './balancer/caps.js';
 import { ControlServer, controlSocketPath } from './control/server.js';
 import { buildSnapshot } from './control/snapshot.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { RecentEvents } from './web/events.js';
+import { WebService } from './web/server.js';
+import { probeMeterVia, probeModemVia } from './web/actions.js';
+
+/** The Home Assistant discovery topics the last run announced (store kv), so a removed charger's are cleared. */
+const HA_TOPICS_KEY = 'telemetry.homeAssistant.topics';
 
 export interface DaemonDeps {
   log?: Logger;
@@ -33,6 +39,8 @@ export interface DaemonDeps {
   meterBackoff?: BackoffOptions;
   /** Where `site-controller status` finds the daemon; default: control.sock next to the store. */
   controlSocket?: string | null;
+  /** The charger compatibility probe the web page's "test a charger" runs (issue 13's `probe charger`). */
+  probeCharger?: (chargerId: string) => Promise<object>;
 }
 
 export interface Daemon {
@@ -47,6 +55,10 @@ export interface Daemon {
   readonly health: HealthService;
   /** undefined without an `mqtt` section. */
   readonly telemetry: TelemetryService | undefined;
+  /** The installer's web page; undefined without a `web` section. */
+  readonly web: WebService | undefined;
+  /** The recent events (what the page and `status --json` show). */
+  readonly events: RecentEvents;
   /** What `site-controller status --json` prints. */
   snapshot(): Record<string, unknown>;
   start(): Promise<void>;
@@ -87,7 +99,17 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
   // Health and telemetry only observe: they run beside charging and never block it.
   const health = createHealthService(config, { log, now });
   const telemetry = config.mqtt
-    ? new TelemetryService(config.mqtt, { siteId: config.site.id, registry, chargerIds: config.chargers.map((c) => c.id), log, now })
+    ? new TelemetryService(config.mqtt, {
+        siteId: config.site.id, registry, chargerIds: config.chargers.map((c) => c.id), log, now,
+        homeAssistant: config.mqtt.homeAssistant && {
+          input: {
+            discoveryPrefix: config.mqtt.homeAssistant.discoveryPrefix, topicPrefix: config.mqtt.topicPrefix, siteId: config.site.id, version: VERSION,
+            chargers: config.chargers, meter: !!config.meter, upstream: !!config.upstream, balancer: config.chargers.length > 0 || config.local.allowUnknownChargers,
+          },
+          previous: store.kv.get<string[]>(HA_TOPICS_KEY),
+          save: (topics) => store.kv.set(HA_TOPICS_KEY, topics),
+        },
+      })
     : undefined;
   telemetry?.attachHealth(health);
 
@@ -127,10 +149,38 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     if (upstream) telemetry.attach('upstream', upstream.service);
   }
 
+  // The recent events for the page and `status`, whether or not MQTT is configured.
+  const events = new RecentEvents(now);
+  events.attachRegistry(registry);
+  events.attach('store', store);
+  events.attach('health', health);
+  if (balancer) events.attach('balancer', balancer);
+  if (upstream) events.attach('upstream', upstream.service);
+
   const startedAt = now();
   const snapshot = () => buildSnapshot({
-    siteId: config.site.id, startedAt, now, chargers: config.chargers, registry, upstream, balancer, health, telemetry, store,
+    siteId: config.site.id, startedAt, now, chargers: config.chargers, registry, upstream, balancer, health, telemetry, store, events,
+    grid: config.site.grid, transaction: (id) => store.transactions.get(id),
   });
+
+  // The installer's page: the same snapshot, pushed on every change of the services it shows.
+  const meterService = balancer?.meterService;
+  const web = config.web
+    ? new WebService(config.web, {
+        snapshot, log: log.child('web'), now,
+        changes: [
+          [registry, ['connected', 'disconnected', 'refused', 'blocked', 'booted', 'configured', 'status', 'meterValues', 'transactionStarted', 'transactionStopped']],
+          [events, ['event']], [health, ['result']],
+          ...(balancer ? [[balancer, ['state']] as [typeof balancer, string[]]] : []),
+          ...(upstream ? [[upstream.service, ['state']] as [typeof upstream.service, string[]]] : []),
+          ...(meterService ? [[meterService, ['sample', 'stale', 'errorChanged']] as [typeof meterService, string[]]] : []),
+        ],
+        probeMeter: () => probeMeterVia(meterService, config.meter ? config.meter.staleAfterMs + config.meter.timeoutMs : 0),
+        probeModem: () => probeModemVia(health, ((config.health.modem?.commandTimeoutMs ?? 2000) * 10)),
+        probeCharger: deps.probeCharger,
+        kv: store.kv,
+      })
+    : undefined;
   const socketPath = deps.controlSocket === undefined ? (config.store.path === ':memory:' ? null : controlSocketPath(config.store.path)) : deps.controlSocket;
   // The daemon's own event-loop delay: what every charger's answer waits behind. `loop` returns
   // it since the previous `loop` (benchmarks read it around their measuring window).
@@ -155,10 +205,13 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     upstream,
     health,
     telemetry,
+    web,
+    events,
     snapshot,
     async start() {
       await local.start();
       await control?.start();
+      await web?.start();
       loopDelay.enable();
       balancer?.start();
       upstream?.service.start();
@@ -169,6 +222,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await web?.stop();
       // Telemetry first, so its clean `offline` goes out while the site is still whole.
       await telemetry?.stop();
       await health.stop();
@@ -177,6 +231,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
       await local.stop();
       await control?.stop();
       loopDelay.disable();
+      events.detach();
       await store.close();
       log.info('stopped');
     },

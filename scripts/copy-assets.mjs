@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const assets = ['daemon/ocpp/schemas', 'daemon/config/schema.json'];
+const assets = ['daemon/ocpp/schemas', 'daemon/config/schema.json', 'web/index.html', 'web/style.css'];
 for (const rel of assets) {
   const to = join(root, 'dist', rel);
   mkdirSync(dirname(to), { recursive: true });

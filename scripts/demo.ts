@@ -46,6 +46,8 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     meter: { model: 'sdm630', transport: 'tcp', host: meter.host, port: meter.port, pollIntervalMs: 1000, staleAfterMs: 4000 },
     balancer: { fallbackBudgetA: 16, increaseIntervalS: 2 },
     store: { path: join(dir, 'site.db') },
+    // The installer's page of the simulated site, on a free port (printed in the live view).
+    web: { listen: { host: '127.0.0.1', port: 0 } },
     log: { level: 'info' },
   }), 'demo');
   const daemon = createDaemon(config, { log: createLogger('site-controller', { level: 'info', sink: (l) => logs.push(l) }), controlSocket: null });
@@ -93,7 +95,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
         if (opts.print) {
           const m = meter.currentA();
           process.stdout.write('\x1b[2J\x1b[H');
-          process.stdout.write(`site-controller demo — t=${tick}s  (Ctrl-C to stop)\n`);
+          process.stdout.write(`site-controller demo — t=${tick}s  (Ctrl-C to stop)   web page: ${daemon.web?.url ?? 'none'}\n`);
           process.stdout.write(`grid meter: ${m.map((a) => a.toFixed(1)).join(' / ')} A   limit 40 A per phase   cloud: ${cloud.connected('DEMO-SITE') ? 'up' : 'DOWN'}, ${cloud.transactions.size} transactions received\n\n`);
           process.stdout.write(renderSnapshot(daemon.snapshot()));
           process.stdout.write(`\nrecent events:\n${events.slice(-5).map((e) => `  ${e}`).join('\n')}\n`);

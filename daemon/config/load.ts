@@ -205,11 +205,15 @@ function resolveSecrets(config: Config, opts: LoadOptions, exposed: string[]): s
   });
   if (config.upstream) config.upstream.password = resolveSecret(config.upstream.password as SecretRef, 'upstream.password', opts, problems, exposed);
   if (config.mqtt) config.mqtt.password = resolveSecret(config.mqtt.password as SecretRef, 'mqtt.password', opts, problems, exposed);
+  config.web?.users?.forEach((u, i) => {
+    u.password = resolveSecret(u.password as SecretRef, `web.users[${i}].password`, opts, problems, exposed) as string;
+  });
   // Files the daemon will need at run time are checked now, not when a charger connects.
   const files: Array<[string, string | undefined]> = [
     ['local.tls.cert', config.local.tls?.cert], ['local.tls.key', config.local.tls?.key], ['local.tls.ca', config.local.tls?.ca],
     ['upstream.ca', config.upstream?.ca], ['upstream.cert', config.upstream?.cert], ['upstream.key', config.upstream?.key],
     ['mqtt.ca', config.mqtt?.ca], ['mqtt.cert', config.mqtt?.cert], ['mqtt.key', config.mqtt?.key],
+    ['web.tls.cert', config.web?.tls?.cert], ['web.tls.key', config.web?.tls?.key],
   ];
   if (!opts.readFile) {
     for (const [path, file] of files) {

@@ -45,12 +45,24 @@ export function semanticProblems(config: Config): string[] {
     }
     if (m.staleAfterMs <= m.pollIntervalMs) problems.push(`meter.staleAfterMs: must be longer than meter.pollIntervalMs (${m.pollIntervalMs})`);
   }
+  // The page shows the whole site and runs commissioning actions: beyond this machine it needs a login.
+  const web = config.web;
+  if (web && !isLoopbackHost(web.listen.host) && !(web.users && web.users.length > 0)) {
+    problems.push(`web.users: is required when web.listen.host is not a loopback address (${web.listen.host}); without users anyone on the network sees the site and runs its commissioning actions`);
+  }
+  web?.users?.forEach((u, i) => {
+    const j = web.users!.findIndex((v) => v.name === u.name);
+    if (j !== i) problems.push(`web.users[${i}].name: duplicate of web.users[${j}].name (${u.name})`);
+  });
   if (config.mqtt && config.mqtt.topicPrefix === undefined) config.mqtt.topicPrefix = `site-controller/${config.site.id}`;
   return problems;
 }
 
 /** The OCPP 1.6 security whitepaper: a charger's Basic-auth password has at least 16 characters. */
 export const MIN_CHARGER_PASSWORD = 16;
+
+/** Shortest web page password that `check` does not warn about. */
+export const MIN_WEB_PASSWORD = 12;
 
 /** What is allowed but weak: reported by `check` and logged at start, never refused. Runs on the resolved config. */
 export function semanticWarnings(config: Config): string[] {
@@ -61,5 +73,16 @@ export function semanticWarnings(config: Config): string[] {
       out.push(`chargers[${i}].password: ${n} characters; the OCPP security whitepaper asks for at least ${MIN_CHARGER_PASSWORD}`);
     }
   });
+  // The page shows the whole site and runs commissioning actions; the login limit slows guessing, it does not stop it.
+  config.web?.users?.forEach((u, i) => {
+    const n = [...String(u.password ?? '')].length;
+    if (n > 0 && n < MIN_WEB_PASSWORD) out.push(`web.users[${i}].password: ${n} characters; use at least ${MIN_WEB_PASSWORD}`);
+  });
   return out;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine reaches them. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
 }

@@ -94,6 +94,19 @@ export interface MqttConfig {
   meterIntervalS: number;
   maxQueuedEvents: number;
   reconnectMaxS: number;
+  /** Home Assistant MQTT discovery; absent: none published. */
+  homeAssistant?: { discoveryPrefix: string };
+}
+
+/** The installer's web page (daemon/web/); absent: no HTTP server. */
+export interface WebConfig {
+  listen: { host: string; port: number };
+  users?: Array<{ name: string; password: Secret }>;
+  tls?: { cert: string; key: string };
+  sessionTtlS: number;
+  maxClients: number;
+  maxBufferedKiB: number;
+  pushIntervalMs: number;
 }
 
 export interface HealthConfig {
@@ -126,6 +139,7 @@ export interface Config {
   store: { path: string };
   mqtt?: MqttConfig;
   health: HealthConfig;
+  web?: WebConfig;
   log: {
     level: LogLevel;
     /** Per component (names in log.ts LOG_COMPONENTS); `ocpp: trace` is the frame trace. */

@@ -25,6 +25,12 @@ export interface SnapshotSources {
   health?: { results(): Record<string, unknown>; names?: string[]; skipped?(): Record<string, string> };
   telemetry?: { stats(): unknown; connected: boolean };
   store?: { fault: unknown };
+  /** The grid connection's limits (site.grid), shown beside the meter's figures. */
+  grid?: { maxCurrentA: number; safetyMarginA: number; nominalVoltageV: number; maxUnbalanceA?: number };
+  /** The stored transaction behind a connector's transactionId: its tag, start and meter start. */
+  transaction?: (id: number) => { id_tag: string; started_at: string; meter_start_wh: number } | undefined;
+  /** The recent events (newest first), as MQTT `events` carries them. */
+  events?: { recent(limit?: number): unknown[] };
 }
 
 const iso = (ms: number | null | undefined) => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : null);
@@ -54,6 +60,17 @@ export function healthStatus(h: NonNullable<SnapshotSources['health']>): Record<
   return out;
 }
 
+/** The session on a connector: tag, start, and the energy charged so far (register minus the start's). */
+function sessionOf(s: SnapshotSources, txId: number | null | undefined, registerWh: number | null | undefined): Record<string, unknown> | null {
+  if (txId == null || !s.transaction) return null;
+  const row = s.transaction(txId);
+  if (!row) return null;
+  return { idTag: row.id_tag, startedAt: row.started_at, energyWh: typeof registerWh === 'number' ? Math.max(0, registerWh - row.meter_start_wh) : null };
+}
+
+/** Events in the status (the page's "recent events"): enough for the last minutes of a site, small enough to push every update. */
+export const RECENT_EVENTS = 30;
+
 export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
   const now = s.now();
   const ids = new Set([...s.chargers.map((c) => c.id), ...s.registry.all().map((x) => x.id)]);
@@ -81,6 +98,7 @@ export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
         ? [...session.connectors.entries()].filter(([c]) => c > 0).sort(([a], [b]) => a - b).map(([c, st]) => ({
             connector: c, cloudConnector: numberOf(c), status: st.status, errorCode: st.errorCode, transactionId: st.transactionId,
             currentA: st.live?.currentA, powerW: st.live?.powerW, energyWh: st.live?.energyWh,
+            session: sessionOf(s, st.transactionId, st.live?.energyWh),
           }))
         : [],
     };
@@ -88,6 +106,7 @@ export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
   return {
     site: s.siteId,
     uptimeS: Math.round((now - s.startedAt) / 1000),
+    grid: s.grid ?? null,
     store: s.store ? { fault: s.store.fault } : null,
     chargers,
     // Identities nobody configured (an installer's typo) and addresses blocked for failed logins.
@@ -102,5 +121,6 @@ export function buildSnapshot(s: SnapshotSources): Record<string, unknown> {
     meter: s.balancer?.meterService ? meterStatus(s.balancer.meterService) : null,
     health: s.health ? healthStatus(s.health) : null,
     telemetry: s.telemetry ? { connected: s.telemetry.connected, ...(s.telemetry.stats() as object) } : null,
+    events: s.events ? s.events.recent(RECENT_EVENTS) : [],
   };
 }

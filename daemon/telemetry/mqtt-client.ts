@@ -45,6 +45,9 @@ export interface PublisherStats {
 }
 
 
+/** A retained payload that publishes an empty message: the broker forgets the topic's retained copy. */
+export const CLEAR_RETAINED: unique symbol = Symbol('clear retained');
+
 /** Strips credentials from a URL before it reaches a log line. */
 export function safeUrl(url: string): string {
   try {
@@ -236,7 +239,8 @@ export class MqttPublisher extends EventEmitter<{ connect: []; disconnect: []; d
       if (!next) return;
       let body: string;
       try {
-        body = JSON.stringify(next.payload);
+        // An empty retained message deletes the broker's retained copy (a Home Assistant config withdrawn).
+        body = next.payload === CLEAR_RETAINED ? '' : JSON.stringify(next.payload);
       } catch (err) {
         this.opts.log.warn('telemetry payload not serialisable: skipped', { topic: next.topic, err: errorMessage(err) });
         continue;

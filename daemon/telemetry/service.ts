@@ -13,7 +13,8 @@ import type { ChargerRegistry, RefusedEvent } from '../local/registry.js';
 import type { Block } from '../local/admission.js';
 import type { ChargerSession } from '../local/session.js';
 import { errorMessage } from '../health/exec.js';
-import { MqttPublisher, type PublisherStats } from './mqtt-client.js';
+import { CLEAR_RETAINED, MqttPublisher, type PublisherStats } from './mqtt-client.js';
+import { discoveryConfigs, staleTopics, type DiscoveryInput } from './homeassistant.js';
 import { chargerPayload, eventPayload, meterPayload, statePayload, statusPayload, type ChargerLike } from './payloads.js';
 import { Throttle } from './throttle.js';
 import { OFFLINE_WILL, RETAINED, topics, type Topics } from './topics.js';
@@ -32,6 +33,12 @@ export interface TelemetryDeps {
   now?: () => number;
   /** Tests and the bench shorten the reconnect backoff. */
   reconnectMinMs?: number;
+  /**
+   * Home Assistant discovery (mqtt.homeAssistant): what to announce, the config topics
+   * the previous run announced (cleared when no longer announced), and where to keep
+   * this run's list once the broker took it.
+   */
+  homeAssistant?: { input: DiscoveryInput; previous: string[] | undefined; save(topics: string[]): void };
 }
 
 export type TelemetryConfig = MqttConfig & { topicPrefix: string };
@@ -97,6 +104,7 @@ export class TelemetryService extends EventEmitter<{ connect: []; disconnect: []
     if (this.started) return;
     this.started = true;
     this.markStatus();
+    this.announceDiscovery();
     const reg = this.deps.registry;
     for (const id of this.deps.chargerIds) this.markCharger(id);
     for (const s of reg.all()) this.seen(s);
@@ -192,6 +200,26 @@ export class TelemetryService extends EventEmitter<{ connect: []; disconnect: []
     const p = this.publisher;
     const offline = statusPayload('offline', this.now(), { droppedEvents: p.droppedEvents, connects: p.counters.connects, reason: 'stopped' });
     await this.publisher.stop(JSON.stringify(offline));
+  }
+
+  /** Retained discovery configs for Home Assistant, and empty ones for what the previous run announced and this one does not. */
+  private announceDiscovery(): void {
+    const ha = this.deps.homeAssistant;
+    if (!ha) return;
+    const configs = discoveryConfigs(ha.input);
+    for (const topic of staleTopics(ha.previous, configs)) this.publisher.setRetained(topic, () => CLEAR_RETAINED);
+    for (const m of configs) this.publisher.setRetained(m.topic, () => m.payload);
+    // Kept once a broker took this connection's messages (the clears go out first, in the same flush).
+    const save = () => {
+      this.publisher.off('connect', save);
+      try {
+        ha.save(configs.map((m) => m.topic));
+      } catch (err) {
+        this.log.warn('could not keep the Home Assistant discovery topics', { err: errorMessage(err) });
+      }
+    };
+    this.publisher.on('connect', save);
+    this.unsubscribe.push(() => this.publisher.off('connect', save));
   }
 
   /** A connector fault is an alarm when it appears or changes, and cleared when the connector reports NoError again. */

@@ -5,6 +5,7 @@ import { benchBalancer } from './balancer.js';
 import { benchTelemetry } from './telemetry.js';
 import { benchUpstream } from './upstream.js';
 import { benchChaos } from './chaos.js';
+import { benchWeb } from './web.js';
 
 const groups: Record<string, () => Promise<void>> = {
   local: benchLocalCsms,
@@ -12,6 +13,7 @@ const groups: Record<string, () => Promise<void>> = {
   telemetry: benchTelemetry,
   upstream: benchUpstream,
   chaos: benchChaos,
+  web: benchWeb,
 };
 
 const only = process.env.BENCH_ONLY?.split(',');

@@ -70,7 +70,7 @@ after(() => {
 
 test('the tarball holds what a gateway needs and no tests', () => {
   const dir = unpacked[V1];
-  for (const f of ['dist/daemon/cli.js', 'dist/daemon/config/schema.json', 'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+  for (const f of ['dist/daemon/cli.js', 'dist/daemon/config/schema.json', 'dist/web/index.html', 'dist/web/app.js', 'dist/web/style.css', 'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
     'systemd/site-controller.service', 'config/schema.json', 'config/site-controller.minimal.yaml', 'config/site-controller.example.yaml',
     'install.sh', 'README.md', 'docs/design.md', 'docs/troubleshooting.md', 'RELEASE']) {
     assert.ok(existsSync(join(dir, f)), `${f} is in the tarball`);
