@@ -212,10 +212,12 @@ export const migrations: Migration[] = [
     sql: `
       -- Whether the cloud link was down when the message was stored (2.0.1 "offline": true).
       ALTER TABLE outbox ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;
-      -- The seqNo of the TransactionEvent a row was sent in, fixed before the first send:
-      -- after a crash the same rows go again as the same event (a duplicate, never a repeat
-      -- with other content). NULL until planned; rows merged into one event share it.
+      -- The seqNo of the TransactionEvent a row starts, fixed before the first send, and the
+      -- last outbox row of its transaction that event carries: after a crash the same rows go
+      -- again as the same event (a duplicate, never a repeat with other content). Only the
+      -- first row of a group is written (one UPDATE per event, not one per merged row).
       ALTER TABLE outbox ADD COLUMN seq_no INTEGER;
+      ALTER TABLE outbox ADD COLUMN group_last INTEGER;
       -- A 2.0.1 cloud's view of each local transaction: the next seqNo, whether Started was
       -- delivered, and the RequestStartTransaction it answered.
       CREATE TABLE cloud201_transactions (

@@ -16,8 +16,10 @@ export interface OutboxRow {
   attempts: number;
   /** The cloud link was down when the message was stored. */
   offline: boolean;
-  /** 2.0.1: the seqNo of the event this row is (part of), fixed before its first send; null until then. */
+  /** 2.0.1: the seqNo of the event this row starts, fixed before its first send; null until then (and on the group's other rows). */
   seqNo: number | null;
+  /** With seqNo: the last row (seq) of this transaction the event carries. */
+  groupLast: number | null;
 }
 
 export interface UndeliverableRow extends OutboxRow {
@@ -27,14 +29,14 @@ export interface UndeliverableRow extends OutboxRow {
 function toRow(r: any): OutboxRow {
   return {
     seq: r.seq, transactionId: r.transaction_id, chargerId: r.charger_id, action: r.action, payload: JSON.parse(r.payload),
-    queuedAt: r.queued_at, attempts: r.attempts, offline: r.offline === 1, seqNo: r.seq_no,
+    queuedAt: r.queued_at, attempts: r.attempts, offline: r.offline === 1, seqNo: r.seq_no, groupLast: r.group_last,
   };
 }
 
 /** How many rows of other transactions headRun passes over looking for the head transaction's next rows. */
 export const MERGE_WINDOW = 500;
 
-const COLUMNS = 'seq, transaction_id, charger_id, action, payload, queued_at, attempts, offline, seq_no';
+const COLUMNS = 'seq, transaction_id, charger_id, action, payload, queued_at, attempts, offline, seq_no, group_last';
 
 export class OutboxRepository {
   private readonly q;
@@ -53,7 +55,7 @@ export class OutboxRepository {
       head: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT ?`),
       headAll: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state = 'queued' ORDER BY seq`),
       queuedFor: db.prepare(`SELECT 1 FROM outbox WHERE state = 'queued' AND transaction_id = ? LIMIT 1`).pluck(),
-      tagSeqNo: db.prepare('UPDATE outbox SET seq_no = ? WHERE seq = ?'),
+      tagSeqNo: db.prepare('UPDATE outbox SET seq_no = ?, group_last = ? WHERE seq = ?'),
       journalStart: db.prepare(`SELECT payload FROM transaction_messages WHERE transaction_id = ? AND action = 'StartTransaction' ORDER BY seq LIMIT 1`).pluck(),
       del: db.prepare('DELETE FROM outbox WHERE seq = ?'),
       fail: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?'),
@@ -85,9 +87,9 @@ export class OutboxRepository {
     return this.q.queuedFor.get(localTransactionId) !== undefined;
   }
 
-  /** Fixes the seqNo of the event these rows go in (2.0.1), so a re-send after a crash is the same event. */
+  /** Fixes the seqNo of the event these rows (in order) go in (2.0.1), so a re-send after a crash is the same event. */
   tagSeqNo(seqs: readonly number[], seqNo: number): void {
-    for (const s of seqs) this.q.tagSeqNo.run(seqNo, s);
+    this.q.tagSeqNo.run(seqNo, seqs[seqs.length - 1], seqs[0]);
   }
 
   /** The model StartTransaction of a local transaction, from the journal (kept after delivery). */
@@ -122,8 +124,8 @@ export class OutboxRepository {
       rows.push(row);
       const first = rows[0];
       if (first.seqNo !== null) {
-        // Nothing of a transaction comes after its Stop.
-        if ((rows.length > 1 && row.seqNo !== first.seqNo) || row.action === 'StopTransaction') break;
+        // The group up to its last row, and the next row of the transaction; nothing comes after a Stop.
+        if (row.seq > first.groupLast! || row.action === 'StopTransaction') break;
         continue;
       }
       if (first.action !== 'MeterValues' || row.action !== 'MeterValues') break;

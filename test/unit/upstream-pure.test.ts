@@ -20,7 +20,7 @@ test('connector numbers: chargers order first; additions get the next free numbe
   assert.deepEqual(assignNumbers([...first, ...second], [{ chargerId: 'C', connectorId: 1 }]), []);
 });
 
-const row = (seq: number, action: OutboxRow['action'], tx: number | null, payload: any): OutboxRow => ({ seq, action, transactionId: tx, chargerId: 'CP', payload, queuedAt: 0, attempts: 0, offline: false, seqNo: null });
+const row = (seq: number, action: OutboxRow['action'], tx: number | null, payload: any): OutboxRow => ({ seq, action, transactionId: tx, chargerId: 'CP', payload, queuedAt: 0, attempts: 0, offline: false, seqNo: null, groupLast: null });
 const mv = (n: number) => ({ connectorId: 2, transactionId: 7, meterValue: Array.from({ length: n }, (_, i) => ({ timestamp: `t${i}`, sampledValue: [{ value: String(i) }] })) });
 const ctx = (cloud: Record<number, number | null>, max = 10) => ({
   cloudConnector: (_c: string, k: number) => k + 100,

@@ -18,7 +18,7 @@ import { limitMessages, limitPayload } from '../../daemon/upstream/v201/charging
 import { idTagOf } from '../../daemon/ocpp/v201/mapping.js';
 
 const row = (seq: number, action: OutboxRow['action'], tx: number | null, payload: any, o: Partial<OutboxRow> = {}): OutboxRow =>
-  ({ seq, action, transactionId: tx, chargerId: 'CP', payload, queuedAt: 0, attempts: 0, offline: false, seqNo: null, ...o });
+  ({ seq, action, transactionId: tx, chargerId: 'CP', payload, queuedAt: 0, attempts: 0, offline: false, seqNo: null, groupLast: null, ...o });
 const sv = (value: string, extra: object = {}) => ({ value, measurand: 'Energy.Active.Import.Register', unit: 'Wh', ...extra });
 const mvRow = (seq: number, n: number, o: Partial<OutboxRow> = {}) =>
   row(seq, 'MeterValues', 7, { connectorId: 2, transactionId: 7, meterValue: Array.from({ length: n }, (_, i) => ({ timestamp: `2026-11-28T10:0${i}:00.000Z`, sampledValue: [sv(String(seq * 10 + i))] })) }, o);
@@ -97,7 +97,7 @@ test('Updated: MeterValues of one transaction merge (same offline flag, bounded)
 });
 
 test('a numbered group is sent again exactly as it was, whatever arrived behind it since', () => {
-  const rows = [mvRow(1, 1, { seqNo: 4 }), mvRow(2, 1, { seqNo: 4 }), mvRow(3, 1)];
+  const rows = [mvRow(1, 1, { seqNo: 4, groupLast: 2 }), mvRow(2, 1), mvRow(3, 1)];
   const c = context({ 7: { nextSeqNo: 5, started: true } });
   const p = planEvent(rows, c, { alone: false });
   assert.ok(p.kind === 'call');

@@ -50,7 +50,7 @@ export function planEvent(rows: readonly Row[], ctx: Plan201Context, opts: { alo
   const local = head.transactionId;
   if (head.seqNo !== null) {
     // Numbered before (sent at least once, perhaps before a crash): the same rows, the same event.
-    const group = rows.filter((r, i) => i === 0 || (r.seqNo === head.seqNo && r.transactionId === local));
+    const group = rows.filter((r) => r.transactionId === local && r.seq <= (head.groupLast ?? head.seq));
     return call(group, head.seqNo, ctx);
   }
   const st = ctx.state(local);
