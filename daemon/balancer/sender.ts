@@ -284,7 +284,7 @@ export class ChargerProfiles {
     // limit must not lapse to nothing), then the rest, and the switch where it goes up last.
     const decrease = dirty.find(([, s]) => s.decided!.limitA < (s.acceptedA ?? Infinity));
     if (decrease) return this.dynamicJob(form!, decrease);
-    const fb = [...this.fallback.slots].filter(([, f]) => f.dirty && !f.inFlight);
+    const fb = this.fallback.failed ? [] : [...this.fallback.slots].filter(([, f]) => f.dirty && !f.inFlight);
     const fbDown = fb.find(([, f]) => f.wantA < (f.acceptedA ?? Infinity));
     if (fbDown) return this.fallbackJob(fbDown[0], fbDown[1]);
     if (dirty[0] && form) return this.dynamicJob(form, dirty[0]);
