@@ -14,6 +14,8 @@ import { createUpstream, type Upstream } from './upstream/index.js';
 import { VERSION } from './version.js';
 import { createMeter, type BackoffOptions } from '../drivers/meters/index.js';
 import { BalancerService } from './balancer/service.js';
+import { ExternalLimitHolder } from './balancer/external-limit.js';
+import { ProbeReports } from './balancer/probe-store.js';
 import { MeterService } from './balancer/meter-service.js';
 import type { CapsSource } from './balancer/caps.js';
 import { ControlServer, controlSocketPath } from './control/server.js';
@@ -49,6 +51,10 @@ export interface Daemon {
   readonly telemetry: TelemetryService | undefined;
   /** What `site-controller status --json` prints. */
   snapshot(): Record<string, unknown>;
+  /** `probe charger ID` and the web page's "test a charger": the compatibility report (rejects when not connected). */
+  probeCharger(chargerId: string): Promise<object>;
+  /** balancer.externalLimit, when configured with an mqtt section. */
+  readonly externalLimit: ExternalLimitHolder | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -91,6 +97,12 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     : undefined;
   telemetry?.attachHealth(health);
 
+  // balancer.externalLimit: an EMS / grid operator lowers the grid limit over MQTT (the telemetry connection).
+  const extCfg = config.balancer.externalLimit;
+  const externalLimit = extCfg && telemetry
+    ? new ExternalLimitHolder({ source: `mqtt:${extCfg.mqttTopic}`, maxValidForS: extCfg.maxValidForS ?? 86_400, now })
+    : undefined;
+  if (externalLimit && extCfg) telemetry!.subscribe(extCfg.mqttTopic, (payload) => externalLimit.accept(payload));
   // The balancer: on the meter's samples when one is configured, else a static budget on a timer.
   let balancer: BalancerService | undefined;
   if (config.chargers.length > 0 || config.local.allowUnknownChargers) {
@@ -101,9 +113,15 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     });
     balancer = new BalancerService(
       { grid: config.site.grid, balancer: config.balancer, chargers: config.chargers, periodMs: m?.pollIntervalMs ?? 1000 },
-      { registry, meter, caps: deps.caps ?? upstream?.caps, now, log: log.child('balancer') },
+      { registry, meter, caps: deps.caps ?? upstream?.caps, now, log: log.child('balancer'), externalLimit, probeReports: new ProbeReports(store.db) },
     );
   }
+  // `probe charger ID` (CLI through the control socket, and the web page's "test a charger" button).
+  const probeCharger = async (chargerId: string): Promise<object> => {
+    if (!balancer) throw new Error('no balancer: the config has no chargers');
+    if (typeof chargerId !== 'string' || chargerId === '') throw new Error('probe-charger needs a charger id');
+    return balancer.probe(chargerId);
+  };
 
   // The cloud's GetCompositeSchedule answers with what the balancer gives a connector now.
   if (upstream && balancer) {
@@ -142,7 +160,8 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     return r;
   };
   const control = socketPath
-    ? new ControlServer(socketPath, (req) => (req.cmd === 'status' ? snapshot() : req.cmd === 'loop' ? readLoop() : { error: `unknown command ${req.cmd}` }), log.child('control'))
+    ? new ControlServer(socketPath, (req) => (req.cmd === 'status' ? snapshot() : req.cmd === 'loop' ? readLoop()
+      : req.cmd === 'probe-charger' ? probeCharger(req.id as string) : { error: `unknown command ${req.cmd}` }), log.child('control'))
     : null;
 
   let stopped = false;
@@ -156,6 +175,8 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     health,
     telemetry,
     snapshot,
+    probeCharger,
+    externalLimit,
     async start() {
       await local.start();
       await control?.start();
@@ -174,6 +195,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
       await health.stop();
       await upstream?.service.stop();
       await balancer?.stop();
+      externalLimit?.stop();
       await local.stop();
       await control?.stop();
       loopDelay.disable();

@@ -71,6 +71,8 @@ export interface ChargerView {
   fallbackInstalled: boolean;
   /** false: configured smartCharging false (reserved at its max, never sent profiles). */
   smartCharging: boolean;
+  /** Its stored compatibility probe (`probe charger`), if any. */
+  probe?: { at: string; summary: string } | null;
 }
 
 export interface BalancerState {

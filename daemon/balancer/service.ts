@@ -13,6 +13,8 @@ import { fallbackShares, type FallbackConnector } from './limits.js';
 import type { ExternalLimitChange, ExternalLimitHolder } from './external-limit.js';
 import { PhaseSwitchLog } from './phase-switch.js';
 import { gridPhasesOf } from './phases.js';
+import { ladderFromProbe, probeCharger, type ProbeReport } from './probe.js';
+import type { ProbeReports } from './probe-store.js';
 import type { MeterReadError, MeterService } from './meter-service.js';
 import { plan, type BalancerMode, type BudgetSource, type Plan, type PlanConnector } from './plan.js';
 import { profileLadder, stackLevels, unitsFor } from './profiles.js';
@@ -40,6 +42,8 @@ export interface BalancerServiceDeps {
   caps?: CapsSource;
   /** balancer.externalLimit: fed from MQTT by main.ts. */
   externalLimit?: ExternalLimitHolder;
+  /** Stored `probe charger` reports: they order each charger's ladder. */
+  probeReports?: ProbeReports;
   now?: () => number;
   log: Logger;
 }
@@ -63,7 +67,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   private readonly pacer = new SendPacer();
   private eventTimer: NodeJS.Timeout | undefined;
   /** Per charger id: capabilities and ladder position, kept across reconnects. */
-  private readonly known = new Map<string, { caps: SmartChargingCapabilities | null; step: number }>();
+  private readonly known = new Map<string, { caps: SmartChargingCapabilities | null; step: number; probeReported?: boolean }>();
   private readonly startedAt = new Map<string, number>();
   /** Per connector key: the limit in force when its latest MeterValues arrived. */
   private readonly limitAtMeasurement = new Map<string, number | null>();
@@ -178,6 +182,45 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     for (const id of [...this.ctls.keys()]) this.dropCtl(id);
     this.pacer.stop();
     await this.meterService?.stop();
+  }
+
+  /**
+   * `probe charger ID`: tests what the connected charger accepts (probe.ts), stores the report
+   * and starts its ladder afresh from it. Rejects when the charger is not connected.
+   */
+  async probe(chargerId: string): Promise<ProbeReport> {
+    const s = this.deps.registry.all().find((x) => x.id === chargerId);
+    if (!s) throw new Error(`charger ${chargerId} is not connected`);
+    const w = wiringOf(s);
+    const ctl = this.ctls.get(s.id);
+    const report = await probeCharger({
+      id: s.id, protocol: s.protocol, connectors: w.connectors, phases: w.phases, nominalVoltageV: this.opts.grid.nominalVoltageV,
+      dynamicStackLevel: this.opts.balancer.dynamicStackLevel, minCurrentA: this.opts.balancer.minCurrentA, now: this.now,
+      connector: (id) => {
+        const st = s.connectors.get(id);
+        const live = st?.live?.currentA ?? [null, null, null];
+        return {
+          charging: isCharging(st), transactionId: st?.transactionId ?? null, limitA: ctl?.view(id).acceptedA ?? null,
+          phasesReported: live.flatMap((a, i) => (a !== null ? [i] : [])),
+        };
+      },
+      send: (action, req, timeoutMs) => this.deps.registry.send(s.id, action, req as never, { timeoutMs }),
+    });
+    this.deps.probeReports?.put(report);
+    this.deps.log.info('charger probed', { charger: s.id, summary: report.summary });
+    // The next step builds its ladder from the report.
+    const k = this.known.get(s.id);
+    if (k) (k.step = 0), (k.probeReported = false);
+    this.dropCtl(s.id);
+    if (k) k.step = 0;
+    this.schedule();
+    return report;
+  }
+
+  /** The stored probe summary of a charger, for status. */
+  probeSummary(chargerId: string): { at: string; summary: string } | null {
+    const r = this.deps.probeReports?.get(chargerId);
+    return r ? { at: r.at, summary: r.summary } : null;
   }
 
   state(): BalancerState {
@@ -318,9 +361,12 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     const known = this.known.get(s.id);
     const caps = s.capabilities;
     const b = this.opts.balancer;
+    const defaultLadder = profileLadder(caps.rateUnits);
+    const report = this.deps.probeReports?.get(s.id) ?? null;
+    const ladder = ladderFromProbe(report, defaultLadder) ?? defaultLadder;
     const ctl = new ChargerProfiles(
       {
-        chargerId: s.id, ladder: profileLadder(caps.rateUnits), fallbackUnits: unitsFor(caps.rateUnits),
+        chargerId: s.id, ladder, fallbackUnits: unitsFor(caps.rateUnits),
         stack: stackLevels({ fallback: b.fallbackStackLevel, dynamic: b.dynamicStackLevel }, caps.maxStackLevel),
         chargerPhases: w.phases, nominalVoltageV: this.opts.grid.nominalVoltageV, validityS: this.validityS,
         rules: { increaseIntervalMs: b.increaseIntervalS * 1000, minIncreaseA: 1 }, carReactionMs: b.carReactionS * 1000,
@@ -332,6 +378,11 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     );
     ctl.step = known?.step ?? 0;
     ctl.unbalanceable = ctl.step >= ctl.opts.ladder.length;
+    if (ladder.length === 0 && !known?.probeReported) {
+      // Known from its probe: no form to try. Treated like a charger with smartCharging false, and said so.
+      if (known) known.probeReported = true;
+      this.event({ type: 'charger-unbalanceable', chargerId: s.id, detail: `its probe (${report?.at}) found no SetChargingProfile form it accepts; reserved at its full max` });
+    }
     this.ctls.set(s.id, ctl);
     return ctl;
   }
@@ -348,6 +399,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
 
   private publish(ts: number, source: BudgetSource, p: Plan, rows: Row[]): void {
     this.snapshot = buildState(ts, source, !!this.meterService, this.meterService?.last ?? null, p, rows);
+    for (const c of this.snapshot.chargers) c.probe = this.probeSummary(c.chargerId);
     const ext = this.deps.externalLimit?.view();
     this.snapshot.externalLimit = ext ? { maxCurrentA: ext.maxCurrentA, until: ext.until } : null;
     this.announce(p, rows);

@@ -206,4 +206,19 @@ export const migrations: Migration[] = [
       DROP INDEX transaction_messages_content;
     `,
   },
+  // ---- helper-bal (issue 13, balancer): its own block; renumber at merge if another migration took 7 ----
+  {
+    version: 7,
+    name: 'charger compatibility probe reports (probe charger)',
+    sql: `
+      -- The latest report of \`site-controller probe charger ID\` per charger: which profile forms it
+      -- accepts. The balancer's ladder starts from it; \`status\` shows its summary.
+      CREATE TABLE charger_probes (
+        charger_id TEXT PRIMARY KEY,
+        probed_at INTEGER NOT NULL,
+        report TEXT NOT NULL
+      );
+    `,
+  },
+  // ---- end helper-bal ----
 ];
