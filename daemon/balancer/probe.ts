@@ -153,10 +153,13 @@ function summarize(accepted: readonly LadderStep[], tries: readonly ProbeTry[], 
 
 /**
  * The balancer's ladder from a stored report: the forms it accepted first (in the usual
- * order), then those not tested, never those it refused. null: no report, keep the default.
+ * order), then those not tested, never those it refused; none at all when it accepted no form.
+ * null: no report, keep the default.
  */
 export function ladderFromProbe(report: Pick<ProbeReport, 'tries' | 'accepted'> | null, defaultLadder: readonly LadderStep[]): LadderStep[] | null {
   if (!report) return null;
+  // Refused every form it was offered: the untested ones (TxProfile without a session) are no better bet.
+  if (report.accepted.length === 0) return [];
   const key = (s: LadderStep) => `${s.form}/${s.unit}`;
   const tested = new Set(report.tries.filter((x) => !x.result.startsWith('skipped')).map((x) => `${x.form}/${x.unit}`));
   const ok = new Set(report.accepted.map(key));
