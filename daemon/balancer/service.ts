@@ -358,6 +358,9 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     if (s.capabilities === null) return undefined;
     // smartCharging false: never sent a profile; plan.ts reserves it at its max (managed: false).
     if (s.config?.smartCharging === false) return undefined;
+    // Capabilities can be known a moment before 'configured' arrives (the store write between):
+    // remember the ladder position from now on, so that event does not start the ladder afresh.
+    if (!this.known.has(s.id)) this.known.set(s.id, { caps: s.capabilities, step: 0 });
     const known = this.known.get(s.id);
     const caps = s.capabilities;
     const b = this.opts.balancer;
@@ -373,7 +376,9 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
       },
       {
         send: (id, req, timeoutMs) => this.pacer.run(() => this.deps.registry.send(id, 'SetChargingProfile', req, { timeoutMs: Math.min(timeoutMs, SEND_TIMEOUT_S * 1000) })),
-        now: this.now, log: this.deps.log, event: (e) => this.event(e),
+        now: this.now, log: this.deps.log,
+        // A charger found to take no profile is reserved at its max from the very next step, not the next sample.
+        event: (e) => (this.event(e), e.type === 'charger-unbalanceable' && this.schedule()),
       },
     );
     ctl.step = known?.step ?? 0;
