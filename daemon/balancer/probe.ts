@@ -2,7 +2,7 @@
 // guessing (evcc keeps eight manual quirk switches for this). Reads its smart-charging keys,
 // measurands and phase labels, tries each SetChargingProfile form the balancer may use (the
 // dynamic limit on the connector, on connector 0, as a TxProfile; amperes and watts; two stack
-// levels) with a harmless limit — never more than the connector has now — on a profile id and
+// levels) with a harmless limit (harmlessLimitA) on a profile id and
 // stack level of its own, and clears each again by id, so what was there before is what stays.
 // The report is stored, orders the balancer's ladder (probe-ladder) and is shown by `status`.
 import type { SetChargingProfileRequest } from '../ocpp/v16/types.js';
@@ -61,12 +61,15 @@ export interface ProbeTarget {
 }
 
 /**
- * The limit that changes nothing for a connector: what it has now; 0 A when idle (nothing
- * draws); the minimum current for a charging one with no limit known (lower is always safe).
+ * A limit that cannot hurt, whatever the balancer does meanwhile: 0 A where nothing charges or
+ * the connector is paused; for a charging one the minimum current, never more than it has now.
+ * The probe's profile sits above the balancer's for a moment (until it is cleared, at most its
+ * 60 s validity), so it must not exceed a decrease the balancer may send during the probe; the
+ * price is that a charging car runs at the minimum for the few seconds of the probe.
  */
 export function harmlessLimitA(c: { charging: boolean; limitA: number | null }, minCurrentA: number): number {
-  if (c.limitA !== null) return c.limitA;
-  return c.charging ? minCurrentA : 0;
+  if (!c.charging) return 0;
+  return c.limitA === null ? minCurrentA : Math.min(c.limitA, minCurrentA);
 }
 
 export async function probeCharger(t: ProbeTarget, timeoutMs = 10_000): Promise<ProbeReport> {

@@ -47,10 +47,11 @@ test('external limit holder: set, garbage keeps the limit, expiry by the clock, 
   h.stop();
 });
 
-test('probe: the harmless limit never exceeds what a connector has now', () => {
-  assert.equal(harmlessLimitA({ charging: true, limitA: 13 }, 6), 13);
-  assert.equal(harmlessLimitA({ charging: true, limitA: null }, 6), 6, 'charging, limit unknown: the minimum (lower is safe)');
-  assert.equal(harmlessLimitA({ charging: false, limitA: null }, 6), 0, 'idle: 0 A');
+test('probe: the harmless limit is the minimum for a charging car, never more than it has, 0 A when idle or paused', () => {
+  assert.equal(harmlessLimitA({ charging: true, limitA: 13 }, 6), 6, 'below any decrease the balancer may send meanwhile');
+  assert.equal(harmlessLimitA({ charging: true, limitA: null }, 6), 6, 'charging, limit unknown: the minimum');
+  assert.equal(harmlessLimitA({ charging: true, limitA: 0 }, 6), 0, 'paused: stays at 0 A');
+  assert.equal(harmlessLimitA({ charging: false, limitA: 16 }, 6), 0, 'idle: 0 A');
 });
 
 test('probe: the ladder puts accepted forms first, drops refused ones, keeps untested ones; none when nothing was accepted', () => {
