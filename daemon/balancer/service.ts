@@ -9,10 +9,9 @@ import type { ChargerRegistry } from '../local/registry.js';
 import type { ChargerSession, SmartChargingCapabilities } from '../local/session.js';
 import { NoCaps, type CapsSource } from './caps.js';
 import type { BalancerEvent, BalancerState } from './events.js';
-import { fallbackShares, type FallbackConnector } from './limits.js';
+import { FallbackBook } from './fallback-book.js';
 import type { ExternalLimitChange, ExternalLimitHolder } from './external-limit.js';
 import { PhaseSwitchLog } from './phase-switch.js';
-import { gridPhasesOf } from './phases.js';
 import { ladderFromProbe, probeCharger, type ProbeReport } from './probe.js';
 import type { ProbeReports } from './probe-store.js';
 import type { MeterReadError, MeterService } from './meter-service.js';
@@ -75,8 +74,8 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   /** Rotation state per connector key (allocate's turns). */
   private turns = new Map<string, { queuedAt: number; runningSince?: number }>();
   private readonly switches: PhaseSwitchLog;
-  /** Per charger: its connectors' last fallback shares and wiring, to hold them while it is offline. */
-  private readonly lastShares = new Map<string, { phases: readonly number[]; sumA: number }>();
+  /** The dead man's switch shares (fallback-book.ts). */
+  private readonly fallback: FallbackBook;
   /** Non-EV load from the last quiet sample, held while limits are in transit (estimate.ts). */
   private trustedNonEv: PerPhase | null = null;
   private readonly offs: Array<() => void> = [];
@@ -99,6 +98,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     this.now = deps.now ?? Date.now;
     this.caps = deps.caps ?? new NoCaps();
     this.validityS = opts.balancer.profileValidityS ?? DEFAULT_PROFILE_VALIDITY_S;
+    this.fallback = new FallbackBook(opts.balancer.fallbackBudgetA, opts.balancer.minCurrentA);
     this.switches = new PhaseSwitchLog({
       minIntervalMs: (opts.balancer.phaseSwitchMinIntervalS ?? 300) * 1000, maxPerSession: opts.balancer.phaseSwitchMaxPerSession ?? 10,
     });
@@ -286,7 +286,10 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
       const st = this.switches.get(key)!;
       this.event({ type: 'phases-switched', chargerId, connectorId, kind: 'info', detail: `to ${n} phase${n === 1 ? '' : 's'} (switch ${st.switches} of this session)` });
     }
-    const shares = this.shares(rows);
+    const shares = this.fallback.shares(rows.map((r) => ({
+      id: r.s.id, wiring: r.w, managed: !!r.ctl && !r.ctl.unbalanceable,
+      conns: r.conns.map((c) => ({ key: c.key, sessionStartedAt: c.pc.sessionStartedAt, session: c.pc.charging })),
+    })));
     for (const { w, ctl, conns } of rows) {
       if (!ctl) continue;
       const wants = new Map<number, ConnectorWant>();
@@ -309,36 +312,6 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     for (let id = 1; id <= w.connectors; id++) if (isCharging(s.connectors.get(id))) charging++;
     const ctx = { chargingConnectors: charging, voltageV: this.opts.grid.nominalVoltageV, chargerPhases: w.phases, now };
     return (connectorId) => reportedCapA(limits, { ...ctx, connectorId });
-  }
-
-  /**
-   * The dead man's switch shares per connector key: the fallback budget among the connectors of
-   * managed chargers that have a session; what chargers now offline were last given stays held
-   * (they keep it on their own until they are back and told otherwise).
-   */
-  private shares(rows: Row[]): Map<string, number> {
-    const list: FallbackConnector[] = [];
-    const online = new Set<string>();
-    for (const r of rows) {
-      online.add(r.s.id);
-      if (!r.ctl || r.ctl.unbalanceable) continue;
-      for (const c of r.conns) {
-        list.push({ key: c.key, wiring: r.w, maxCurrentA: r.w.maxCurrentA, priority: r.w.priority, sessionStartedAt: c.pc.sessionStartedAt, session: c.pc.charging });
-      }
-    }
-    const held: PerPhase = [0, 0, 0];
-    for (const [id, h] of this.lastShares) {
-      if (online.has(id)) continue;
-      if (h.sumA === 0) this.lastShares.delete(id);
-      else for (const p of h.phases) held[p as 0 | 1 | 2] += h.sumA;
-    }
-    const out = fallbackShares(list, this.opts.balancer.fallbackBudgetA, this.opts.balancer.minCurrentA, held);
-    for (const r of rows) {
-      if (!r.ctl) continue;
-      const sumA = r.conns.reduce((sum, c) => sum + (out.get(c.key) ?? 0), 0);
-      this.lastShares.set(r.s.id, { phases: gridPhasesOf(r.w), sumA });
-    }
-    return out;
   }
 
   /** Every change of the external limit is an event; a rejected payload is an alarm. */

@@ -6,6 +6,7 @@ import { ExternalLimitHolder, parseExternalLimit, type ExternalLimitChange } fro
 import { harmlessLimitA, ladderFromProbe } from '../../daemon/balancer/probe.js';
 import { profileLadder } from '../../daemon/balancer/profiles.js';
 import { maySwitch, PhaseSwitchLog } from '../../daemon/balancer/phase-switch.js';
+import { FallbackBook } from '../../daemon/balancer/fallback-book.js';
 
 test('external limit payloads: what parses, and what garbage does (nothing, with a reason)', () => {
   const table: Array<[string, ReturnType<typeof parseExternalLimit>]> = [
@@ -79,4 +80,17 @@ test('phase switching hysteresis: the first switch at once, then at least minInt
   assert.deepEqual(log.view('a', 1000), { phases: 1, mayChange: false });
   log.end('a');
   assert.deepEqual(log.view('a', 1000), { phases: 3, mayChange: true }, 'a new session starts on three phases');
+});
+
+test('fallback book: an offline charger keeps its last share held against the budget until it is back', () => {
+  const book = new FallbackBook(16, 6);
+  const wiring = { phases: 3 as const, phaseRotation: 'L1L2L3' as const, maxCurrentA: 32, priority: 0 };
+  const charger = (id: string, session: boolean) => ({ id, wiring, managed: true, conns: [{ key: `${id}/1`, sessionStartedAt: 0, session }] });
+  assert.deepEqual(Object.fromEntries(book.shares([charger('A', true), charger('B', true)])), { 'A/1': 8, 'B/1': 8 });
+  // B drops off the network with its 8 A share installed: A may not take the whole budget.
+  assert.deepEqual(Object.fromEntries(book.shares([charger('A', true)])), { 'A/1': 8 });
+  // Back, idle: its share goes to 0 and A gets everything.
+  assert.deepEqual(Object.fromEntries(book.shares([charger('A', true), charger('B', false)])), { 'A/1': 16, 'B/1': 0 });
+  // Gone again with 0 A: nothing held.
+  assert.deepEqual(Object.fromEntries(book.shares([charger('A', true)])), { 'A/1': 16 });
 });
