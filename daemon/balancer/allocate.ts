@@ -189,6 +189,8 @@ export function allocate(input: AllocationInput): AllocationResult {
 }
 
 const spread = (d: PerPhase): number => Math.max(...d) - Math.min(...d);
+/** Resources of a 1-phase session on each grid phase: the phase and its imbalance bound. */
+const RES1: ReadonlyArray<readonly number[]> = [[0, 3], [1, 4], [2, 5]];
 
 /** Rule 1 and the ranking: what does not depend on the budget. */
 function prepare(input: AllocationInput): Prepared {
@@ -214,13 +216,9 @@ function prepare(input: AllocationInput): Prepared {
     else candidates.push(i);
   }
   // Ties (same priority, same key) keep input order: candidates is ascending.
-  const key = candidates.map((i) => queueKey(connectors[i]!, now, input.rotationMs));
-  const pos = new Map(candidates.map((i, k) => [i, k]));
-  candidates.sort((a, b) => {
-    const x = connectors[a]!;
-    const y = connectors[b]!;
-    return y.priority - x.priority || key[pos.get(a)!]! - key[pos.get(b)!]! || a - b;
-  });
+  const key = new Float64Array(n);
+  for (const i of candidates) key[i] = queueKey(connectors[i]!, now, input.rotationMs);
+  candidates.sort((a, b) => connectors[b]!.priority - connectors[a]!.priority || key[a]! - key[b]! || a - b);
   return { input, budgetD, siteBinds, minD, upperD, ranked: candidates, excluded, capped };
 }
 
@@ -237,10 +235,15 @@ function fill(prep: Prepared, partialCapD: PerPhase): Pass {
   const phasesOf: Array<readonly GridPhase[]> = connectors.map((c) => (c.phaseSwitch?.phases === 1 ? [c.gridPhases[0]!] : c.gridPhases));
   const paused: Paused[] = [];
   const budget = [...budgetD, ...partialCapD];
-  const resOf = (ph: readonly GridPhase[]): number[] => (ph.length < 3 ? [...ph, ...ph.map((p) => 3 + p)] : [...ph]);
+  // Resources a phase set uses: its phases, and for fewer than three the imbalance bounds too.
+  const resOf = (ph: readonly GridPhase[]): readonly number[] => (ph.length === 3 ? ph : ph.length === 1 ? RES1[ph[0]!]! : [...ph, ...ph.map((p) => 3 + p)]);
+  const resIdx: Array<readonly number[]> = new Array(n);
   const count = [0, 0, 0, 0, 0, 0];
-  const fits = (res: readonly number[]): boolean => res.every((r) => (count[r]! + 1) * minD <= budget[r]!);
-  const gridFits = (ph: readonly GridPhase[]): boolean => ph.every((p) => (count[p]! + 1) * minD <= budget[p]!);
+  const fits = (res: readonly number[]): boolean => {
+    for (const r of res) if ((count[r]! + 1) * minD > budget[r]!) return false;
+    return true;
+  };
+  const gridFits = (ph: readonly GridPhase[]): boolean => fits(ph);
   const admitted: number[] = [];
   for (const i of prep.ranked) {
     const c = connectors[i]!;
@@ -248,7 +251,13 @@ function fill(prep: Prepared, partialCapD: PerPhase): Pass {
     // Rule 6: which phase counts to try, the present one first unless going back to three.
     const options: Array<readonly GridPhase[]> = !sw ? [c.gridPhases]
       : sw.mayChange ? [c.gridPhases, [c.gridPhases[0]!]] : [sw.phases === 1 ? [c.gridPhases[0]!] : c.gridPhases];
-    const chosen = options.find((ph) => fits(resOf(ph)));
+    let chosen: readonly GridPhase[] | undefined;
+    for (const ph of options) {
+      if (fits(resOf(ph))) {
+        chosen = ph;
+        break;
+      }
+    }
     const pause = (reason: PauseReason) => paused.push({ key: c.key, reason, since: c.paused?.since ?? now });
     if (!chosen) {
       const room = options.some(gridFits);
@@ -257,14 +266,15 @@ function fill(prep: Prepared, partialCapD: PerPhase): Pass {
     } else if (c.paused !== undefined && heldFor(now - c.paused.since, input.minPauseMs)) pause('min-pause');
     else {
       phasesOf[i] = chosen;
+      resIdx[i] = resOf(chosen);
       admitted.push(i);
-      for (const r of resOf(chosen)) count[r]!++;
+      for (const r of resIdx[i]!) count[r]!++;
     }
   }
 
   // Rule 4: water-filling among the admitted, over all six resources.
   const byRes: number[][] = [[], [], [], [], [], []];
-  for (const i of admitted) for (const r of resOf(phasesOf[i]!)) byRes[r]!.push(i);
+  for (const i of admitted) for (const r of resIdx[i]!) byRes[r]!.push(i);
   const byUpper = sortByIntKey(admitted, (i) => upperD[i]!);
   const used = [0, 0, 0, 0, 0, 0];
   const active = [...count];
@@ -273,7 +283,7 @@ function fill(prep: Prepared, partialCapD: PerPhase): Pass {
   const freeze = (i: number, d: number): void => {
     frozen[i] = 1;
     limitD[i] = d;
-    for (const r of resOf(phasesOf[i]!)) {
+    for (const r of resIdx[i]!) {
       used[r]! += d;
       active[r]!--;
     }
