@@ -49,8 +49,8 @@ export interface ConnectorDemand {
   sessionStartedAt: number;
   /** A car wants current (Charging or SuspendedEVSE); others get 0 and are not listed as paused. */
   charging: boolean;
-  /** Set when the previous result paused it (feed back `since` from that result). */
-  paused?: { since: number };
+  /** Set when the previous result paused it (feed back `since` and `reason` from that result). */
+  paused?: { since: number; reason?: PauseReason };
   /**
    * The charger may switch this session between three phases and one (numberPhases): `phases`
    * is what it uses now, gridPhases are all three; mayChange is false inside the hysteresis.
@@ -262,7 +262,8 @@ function fill(prep: Prepared, partialCapD: PerPhase): Pass {
     if (!chosen) {
       const room = options.some(gridFits);
       if (room) pause('unbalance');
-      else pause(c.runningSince !== undefined && isDue(c.runningSince, now, input.rotationMs) ? 'rotated' : 'no-room');
+      // One that yielded its turn says so for as long as it waits for the room back.
+      else pause((c.runningSince !== undefined && isDue(c.runningSince, now, input.rotationMs)) || c.paused?.reason === 'rotated' ? 'rotated' : 'no-room');
     } else if (c.paused !== undefined && heldFor(now - c.paused.since, input.minPauseMs)) pause('min-pause');
     else {
       phasesOf[i] = chosen;

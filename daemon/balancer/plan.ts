@@ -30,6 +30,8 @@ export interface PlanConnector {
   capA?: number;
   /** From the previous plan's `paused`. */
   pausedSince?: number;
+  /** ... and its reason then (a session that yielded its turn stays 'rotated' while it waits). */
+  pausedReason?: Paused['reason'];
   /**
    * Charging by state restored from the store (reconnect, daemon restart) that the charger has
    * not confirmed yet: without a measurement or a limit of ours, it may be drawing its max.
@@ -139,7 +141,7 @@ export function plan(input: PlanInput): Plan {
     demands.push({
       key: c.key, gridPhases: sw ? wired : active, maxCurrentA: c.maxCurrentA, capA: c.capA, priority: c.priority,
       sessionStartedAt: c.sessionStartedAt, charging: true,
-      paused: c.pausedSince === undefined ? undefined : { since: c.pausedSince },
+      paused: c.pausedSince === undefined ? undefined : { since: c.pausedSince, reason: c.pausedReason },
       phaseSwitch: sw, queuedAt: c.queuedAt, runningSince: c.runningSince,
     });
   }

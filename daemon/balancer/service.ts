@@ -15,6 +15,7 @@ import { PhaseSwitchLog } from './phase-switch.js';
 import { ladderFromProbe, probeCharger, type ProbeReport } from './probe.js';
 import type { ProbeReports } from './probe-store.js';
 import type { MeterReadError, MeterService } from './meter-service.js';
+import type { Paused } from './allocate.js';
 import { plan, type BalancerMode, type BudgetSource, type Plan, type PlanConnector } from './plan.js';
 import { profileLadder, stackLevels, unitsFor } from './profiles.js';
 import { ChargerProfiles, type ConnectorWant } from './sender.js';
@@ -70,7 +71,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   private readonly startedAt = new Map<string, number>();
   /** Per connector key: the limit in force when its latest MeterValues arrived. */
   private readonly limitAtMeasurement = new Map<string, number | null>();
-  private pausedSince = new Map<string, number>();
+  private pausedSince = new Map<string, { since: number; reason: Paused['reason'] }>();
   /** Rotation state per connector key (allocate's turns). */
   private turns = new Map<string, { queuedAt: number; runningSince?: number }>();
   private readonly switches: PhaseSwitchLog;
@@ -263,7 +264,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
         const pc: PlanConnector = {
           key, wiring: w, maxCurrentA: w.maxCurrentA, priority: w.priority, charging, sessionStartedAt: this.startedAt.get(key) ?? now,
           measuredA: charging ? measured(st?.live, w.phases) : null, limit: ctl?.limitRange(id) ?? null, limitAtMeasurementA: this.limitAtMeasurement.get(key),
-          managed: !!ctl && !ctl.unbalanceable, capA: tighter(this.caps.connectorCapA(s.id, id, now), reportedCap(id)), pausedSince: this.pausedSince.get(key),
+          managed: !!ctl && !ctl.unbalanceable, capA: tighter(this.caps.connectorCapA(s.id, id, now), reportedCap(id)), pausedSince: this.pausedSince.get(key)?.since, pausedReason: this.pausedSince.get(key)?.reason,
           unconfirmed: charging && !confirmed, phaseSwitch: switchable ? this.switches.view(key, now) : undefined,
           queuedAt: turn?.queuedAt, runningSince: turn?.runningSince,
         };
@@ -278,7 +279,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
       maxUnbalanceA: this.opts.grid.maxUnbalanceA, rotationMs: (b.rotationMinutes ?? 15) * 60_000, externalLimitA: this.deps.externalLimit?.limitA(now),
     });
     this.trustedNonEv = p.trustedNonEvA;
-    this.pausedSince = new Map(p.paused.map((x) => [x.key, x.since]));
+    this.pausedSince = new Map(p.paused.map((x) => [x.key, { since: x.since, reason: x.reason }]));
     this.turns = p.turns;
     for (const [key, n] of p.numberPhases) {
       if (!this.switches.apply(key, n, now)) continue;

@@ -11,10 +11,10 @@ import { renderSnapshot } from '../../daemon/control/render.js';
 import { until } from '../helpers/until.js';
 import { charge, closedLoop, limitIs } from '../helpers/balancer-loop.js';
 
-async function site(t: TestContext, chargers: Array<Record<string, unknown>>, balancer: Record<string, unknown> = {}) {
+async function site(t: TestContext, chargers: Array<Record<string, unknown>>, balancer: Record<string, unknown> = {}, gridMaxA = 40) {
   const s = await startSite({
     logLevel: 'info',
-    overrides: { site: { id: 'g2', grid: { maxCurrentA: 40, safetyMarginA: 2 } }, chargers, balancer: { increaseIntervalS: 0.2, carReactionS: 0.2, ...balancer } },
+    overrides: { site: { id: 'g2', grid: { maxCurrentA: gridMaxA, safetyMarginA: 2 } }, chargers, balancer: { increaseIntervalS: 0.2, carReactionS: 0.2, ...balancer } },
   });
   t.after(() => s.stop());
   const events: BalancerEvent[] = [];
@@ -102,4 +102,30 @@ test('phase switching: three phases at the minimum do not fit but one does → n
   loop.meter.baseA = [10, 10, 10];
   await until(() => c.usedPhases(1) === 3, { label: 'CP-S back on three phases' }, [c, 'limit'], [loop.meter, 'read']);
   assert.ok(events.some((e) => e.type === 'phases-switched' && /to 3 phases/.test(e.detail ?? '')));
+});
+
+test('rotation: with room for one session, two sessions of the same priority take turns; status says why one waits', { timeout: 60_000 }, async (t) => {
+  // 10 − 2 margin = 8 A: one 3-phase car at ≥ 6 A. Turns of 0.6 s (rotationMinutes 0.01) keep the test short.
+  const { s, events } = await site(t, [
+    { id: 'CP-R1', password: 'pw-CP-R1', connectors: 1, phases: 3, maxCurrentA: 16 },
+    { id: 'CP-R2', password: 'pw-CP-R2', connectors: 1, phases: 3, maxCurrentA: 16 },
+  ], { rotationMinutes: 0.01, minPauseS: 0.1, fallbackBudgetA: 8 }, 10);
+  const r1 = await sim(t, s.url, 'CP-R1', { maxCurrentA: 16 });
+  const r2 = await sim(t, s.url, 'CP-R2', { maxCurrentA: 16 });
+  await r1.plugIn(1);
+  await r1.startCharging(1, 'TAG');
+  await limitIs(r1, (a) => a === 8);
+  await r2.plugIn(1);
+  await r2.startCharging(1, 'TAG');
+  const balancer = s.daemon.balancer!;
+  const rotated = (id: string) => events.some((e) => e.type === 'connector-paused' && e.chargerId === id && e.reason === 'rotated');
+  // R2 waits for room first; R1 yields when its turn is over, then R2 yields back.
+  await until(() => rotated('CP-R1'), { label: 'CP-R1 yielding its turn' }, [balancer, 'event']);
+  await limitIs(r2, (a) => a === 8);
+  assert.equal(r1.connectors.get(1)!.limitA, 0);
+  const waiting = balancer.state().connectors.find((c) => c.chargerId === 'CP-R1')!;
+  assert.equal(waiting.paused, 'rotated');
+  assert.match(waiting.pausedWhy ?? '', /had its turn/);
+  await until(() => rotated('CP-R2'), { label: 'CP-R2 yielding its turn' }, [balancer, 'event']);
+  await limitIs(r1, (a) => a === 8);
 });
