@@ -13,6 +13,7 @@ import { FallbackBook } from './fallback-book.js';
 import type { ExternalLimitChange, ExternalLimitHolder } from './external-limit.js';
 import { PhaseSwitchLog } from './phase-switch.js';
 import { ladderFromProbe, probeCharger, type ProbeReport } from './probe.js';
+import { probeTarget } from './probe-target.js';
 import type { ProbeReports } from './probe-store.js';
 import type { MeterReadError, MeterService } from './meter-service.js';
 import type { Paused } from './allocate.js';
@@ -68,6 +69,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   private eventTimer: NodeJS.Timeout | undefined;
   /** Per charger id: capabilities and ladder position, kept across reconnects. */
   private readonly known = new Map<string, { caps: SmartChargingCapabilities | null; step: number; probeReported?: boolean }>();
+  private readonly probing = new Set<string>();
   private readonly startedAt = new Map<string, number>();
   /** Per connector key: the limit in force when its latest MeterValues arrived. */
   private readonly limitAtMeasurement = new Map<string, number | null>();
@@ -192,21 +194,13 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   async probe(chargerId: string): Promise<ProbeReport> {
     const s = this.deps.registry.all().find((x) => x.id === chargerId);
     if (!s) throw new Error(`charger ${chargerId} is not connected`);
-    const w = wiringOf(s);
-    const ctl = this.ctls.get(s.id);
-    const report = await probeCharger({
-      id: s.id, protocol: s.protocol, connectors: w.connectors, phases: w.phases, nominalVoltageV: this.opts.grid.nominalVoltageV,
-      dynamicStackLevel: this.opts.balancer.dynamicStackLevel, minCurrentA: this.opts.balancer.minCurrentA, now: this.now,
-      connector: (id) => {
-        const st = s.connectors.get(id);
-        const live = st?.live?.currentA ?? [null, null, null];
-        return {
-          charging: isCharging(st), transactionId: st?.transactionId ?? null, limitA: ctl?.view(id).acceptedA ?? null,
-          phasesReported: live.flatMap((a, i) => (a !== null ? [i] : [])),
-        };
-      },
-      send: (action, req, timeoutMs) => this.deps.registry.send(s.id, action, req as never, { timeoutMs }),
-    });
+    // Two probes at once (CLI and web page) would clear each other's test profiles mid-way.
+    if (this.probing.has(s.id)) throw new Error(`a probe of charger ${s.id} is already running`);
+    this.probing.add(s.id);
+    const b = this.opts.balancer;
+    const report = await probeCharger(probeTarget(s, this.ctls.get(s.id), this.deps.registry, {
+      nominalVoltageV: this.opts.grid.nominalVoltageV, dynamicStackLevel: b.dynamicStackLevel, minCurrentA: b.minCurrentA, now: this.now,
+    })).finally(() => this.probing.delete(s.id));
     this.deps.probeReports?.put(report);
     this.deps.log.info('charger probed', { charger: s.id, summary: report.summary });
     // The next step builds its ladder from the report.
