@@ -7,6 +7,8 @@ import { probeModem } from '../drivers/modem/index.js';
 import { probeMeter } from '../drivers/meters/index.js';
 import { queryControl, controlSocketPath } from './control/server.js';
 import { renderSnapshot } from './control/render.js';
+import { renderProbe } from './control/render-probe.js';
+import type { ProbeReport } from './balancer/probe.js';
 import { VERSION } from './version.js';
 import { SystemdNotifier, notifySettings } from './notify.js';
 import { backupStore, readStorePath } from './store/backup.js';
@@ -28,6 +30,10 @@ commands:
                     read the meter once with the meter: settings; prints the values or the failure
   probe modem [-c FILE]
                     read the modem once with health.modem settings; prints the reading or the failure
+  probe charger ID [-c FILE] [--json]
+                    ask the running daemon to test a connected charger's smart charging (keys,
+                    measurands, which SetChargingProfile forms it accepts in A and W); the
+                    report is kept, used by the balancer and shown by status
   backup -o FILE [-c FILE]
                     an online copy of the store (store.path) while the daemon runs; the copy is
                     checked (PRAGMA integrity_check) and written 0600
@@ -209,6 +215,23 @@ async function probeMeterCommand(configPath: string): Promise<void> {
  * Only store.path is read: no validation, no secrets, so status works without the
  * service's environment (EnvironmentFile, credentials).
  */
+async function probeChargerCommand(configPath: string, id: string | undefined, json: boolean): Promise<void> {
+  if (!id) {
+    process.stderr.write(`probe charger needs a charger id\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const { storePath, note } = storePathOf(configPath);
+  try {
+    // Up to 13 SetChargingProfile + ClearChargingProfile round trips to a charger on a slow link.
+    const r = (await queryControl(controlSocketPath(storePath), 'probe-charger', 180_000, { id })) as Record<string, unknown>;
+    if (typeof r.error === 'string') throw new Error(r.error);
+    process.stdout.write(json ? JSON.stringify(r, null, 2) + '\n' : renderProbe(r as unknown as ProbeReport));
+  } catch (err) {
+    process.stderr.write(`site-controller probe charger: ${(err as Error).message}${note ? ` (${note})` : ''}\n`);
+    process.exit(1);
+  }
+}
+
 async function status(configPath: string, json: boolean): Promise<void> {
   const { storePath, note } = storePathOf(configPath);
   const path = controlSocketPath(storePath);
@@ -245,6 +268,7 @@ export async function main(argv: string[]): Promise<void> {
     case 'probe':
       if (args.rest[0] === 'modem') return probeModemCommand(args.config);
       if (args.rest[0] === 'meter') return probeMeterCommand(args.config);
+      if (args.rest[0] === 'charger') return probeChargerCommand(args.config, args.rest[1], args.json);
       process.stderr.write(`unknown probe target ${args.rest[0] ?? '(none)'}\n\n${USAGE}`);
       process.exit(2);
     case 'backup':

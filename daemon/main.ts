@@ -14,6 +14,8 @@ import { createUpstream, type Upstream } from './upstream/index.js';
 import { VERSION } from './version.js';
 import { createMeter, type BackoffOptions } from '../drivers/meters/index.js';
 import { BalancerService } from './balancer/service.js';
+import { ExternalLimitHolder } from './balancer/external-limit.js';
+import { ProbeReports } from './balancer/probe-store.js';
 import { MeterService } from './balancer/meter-service.js';
 import type { CapsSource } from './balancer/caps.js';
 import { ControlServer, controlSocketPath } from './control/server.js';
@@ -39,7 +41,7 @@ export interface DaemonDeps {
   meterBackoff?: BackoffOptions;
   /** Where `site-controller status` finds the daemon; default: control.sock next to the store. */
   controlSocket?: string | null;
-  /** The charger compatibility probe the web page's "test a charger" runs (issue 13's `probe charger`). */
+  /** Replaces the charger compatibility probe the web page's "test a charger" runs (tests); default: the balancer's `probe charger`. */
   probeCharger?: (chargerId: string) => Promise<object>;
 }
 
@@ -61,6 +63,10 @@ export interface Daemon {
   readonly events: RecentEvents;
   /** What `site-controller status --json` prints. */
   snapshot(): Record<string, unknown>;
+  /** `probe charger ID` and the web page's "test a charger": the compatibility report (rejects when not connected). */
+  probeCharger(chargerId: string): Promise<object>;
+  /** balancer.externalLimit, when configured with an mqtt section. */
+  readonly externalLimit: ExternalLimitHolder | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -113,6 +119,12 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     : undefined;
   telemetry?.attachHealth(health);
 
+  // balancer.externalLimit: an EMS / grid operator lowers the grid limit over MQTT (the telemetry connection).
+  const extCfg = config.balancer.externalLimit;
+  const externalLimit = extCfg && telemetry
+    ? new ExternalLimitHolder({ source: `mqtt:${extCfg.mqttTopic}`, maxValidForS: extCfg.maxValidForS ?? 86_400, now })
+    : undefined;
+  if (externalLimit && extCfg) telemetry!.subscribe(extCfg.mqttTopic, (payload) => externalLimit.accept(payload));
   // The balancer: on the meter's samples when one is configured, else a static budget on a timer.
   let balancer: BalancerService | undefined;
   if (config.chargers.length > 0 || config.local.allowUnknownChargers) {
@@ -123,9 +135,15 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     });
     balancer = new BalancerService(
       { grid: config.site.grid, balancer: config.balancer, chargers: config.chargers, periodMs: m?.pollIntervalMs ?? 1000 },
-      { registry, meter, caps: deps.caps ?? upstream?.caps, now, log: log.child('balancer') },
+      { registry, meter, caps: deps.caps ?? upstream?.caps, now, log: log.child('balancer'), externalLimit, probeReports: new ProbeReports(store.db) },
     );
   }
+  // `probe charger ID` (CLI through the control socket, and the web page's "test a charger" button).
+  const probeCharger = async (chargerId: string): Promise<object> => {
+    if (!balancer) throw new Error('no balancer: the config has no chargers');
+    if (typeof chargerId !== 'string' || chargerId === '') throw new Error('probe-charger needs a charger id');
+    return balancer.probe(chargerId);
+  };
 
   // The cloud's GetCompositeSchedule answers with what the balancer gives a connector now.
   if (upstream && balancer) {
@@ -177,7 +195,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
         ],
         probeMeter: () => probeMeterVia(meterService, config.meter ? config.meter.staleAfterMs + config.meter.timeoutMs : 0),
         probeModem: () => probeModemVia(health, ((config.health.modem?.commandTimeoutMs ?? 2000) * 10)),
-        probeCharger: deps.probeCharger,
+        probeCharger: deps.probeCharger ?? probeCharger,
         kv: store.kv,
       })
     : undefined;
@@ -192,7 +210,8 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     return r;
   };
   const control = socketPath
-    ? new ControlServer(socketPath, (req) => (req.cmd === 'status' ? snapshot() : req.cmd === 'loop' ? readLoop() : { error: `unknown command ${req.cmd}` }), log.child('control'))
+    ? new ControlServer(socketPath, (req) => (req.cmd === 'status' ? snapshot() : req.cmd === 'loop' ? readLoop()
+      : req.cmd === 'probe-charger' ? probeCharger(req.id as string) : { error: `unknown command ${req.cmd}` }), log.child('control'))
     : null;
 
   let stopped = false;
@@ -208,6 +227,8 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     web,
     events,
     snapshot,
+    probeCharger,
+    externalLimit,
     async start() {
       await local.start();
       await control?.start();
@@ -228,6 +249,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
       await health.stop();
       await upstream?.service.stop();
       await balancer?.stop();
+      externalLimit?.stop();
       await local.stop();
       await control?.stop();
       loopDelay.disable();

@@ -18,10 +18,21 @@
 //    together; one stops at its max/cap, and when a phase runs out everyone on it
 //    stops there, the rest keep rising. A 3-phase car takes its current on all
 //    three phases, so its tightest phase bounds it. Priority plays no part here.
+// 5. Imbalance (maxUnbalanceA): the most and the least loaded phase's EV current differ by at
+//    most that much. Only sessions on fewer than three phases make a difference (a 3-phase car
+//    adds the same to each), so only they are bounded: per phase, their sum may exceed the
+//    lightest phase's by maxUnbalanceA at most. Found by re-running admission and filling with
+//    those per-phase bounds lowered until the spread fits (a few passes); a session that then
+//    cannot get the minimum is paused ('unbalance').
+// 6. Phase switching (phaseSwitch): a switchable session on three phases that does not fit at
+//    the minimum goes to one (its charger's L1) if that fits, and back to three when three fit;
+//    only when mayChange (the caller's hysteresis).
+// 7. Rotation (rotationMs): see queueKey in rank.ts ('rotated' when it yields its turn).
 // Arithmetic is in whole deciamps (0.1 A), rounding budgets and maxima down and
 // the minimum up, so the per-phase sum never exceeds the budget, not even by a
 // float rounding error.
 import type { GridPhase, PerPhase } from './phases.js';
+import { heldFor, isDue, queueKey, sortByIntKey, validPhases } from './rank.js';
 
 export interface ConnectorDemand {
   /** Unique, e.g. "CP-001/1". Input order breaks rank ties (give connectors in a stable order). */
@@ -38,8 +49,16 @@ export interface ConnectorDemand {
   sessionStartedAt: number;
   /** A car wants current (Charging or SuspendedEVSE); others get 0 and are not listed as paused. */
   charging: boolean;
-  /** Set when the previous result paused it (feed back `since` from that result). */
-  paused?: { since: number };
+  /** Set when the previous result paused it (feed back `since` and `reason` from that result). */
+  paused?: { since: number; reason?: PauseReason };
+  /**
+   * The charger may switch this session between three phases and one (numberPhases): `phases`
+   * is what it uses now, gridPhases are all three; mayChange is false inside the hysteresis.
+   */
+  phaseSwitch?: { phases: 1 | 3; mayChange: boolean };
+  /** Rotation state from the previous result's `turns` (see rank.ts queueKey). */
+  queuedAt?: number;
+  runningSince?: number;
 }
 
 export interface AllocationInput {
@@ -54,6 +73,10 @@ export interface AllocationInput {
   now: number;
   /** A paused connector stays paused at least this long, ms. */
   minPauseMs: number;
+  /** Largest allowed difference between the most and least loaded phase's EV current, A; undefined: none. */
+  maxUnbalanceA?: number;
+  /** A session that ran this long yields to a waiting one of the same priority, ms; undefined or 0: never. */
+  rotationMs?: number;
 }
 
 export type PauseReason =
@@ -61,7 +84,9 @@ export type PauseReason =
   | 'min-pause' // there is room, but it was paused less than minPauseMs ago
   | 'max-below-minimum' // the charger's max is below the minimum current
   | 'cap-below-minimum' // the cloud's cap is below the minimum current
-  | 'invalid-phases'; // gridPhases empty, repeated or out of range
+  | 'invalid-phases' // gridPhases empty, repeated or out of range
+  | 'unbalance' // the minimum on its phase would exceed site.grid.maxUnbalanceA
+  | 'rotated'; // it had its turn (rotationMs) and a waiting session of the same priority took the room
 
 export interface Paused {
   key: string;
@@ -81,6 +106,10 @@ export interface AllocationResult {
   budgetA: PerPhase;
   /** 'insufficient' when someone is paused for room, else 'capped' when a cloud cap binds, else 'normal'. */
   mode: 'normal' | 'capped' | 'insufficient';
+  /** Switchable connectors (phaseSwitch given): the phase count they should use now. */
+  phases: Map<string, 1 | 3>;
+  /** Rotation state per charging candidate, to feed back as queuedAt / runningSince. */
+  turns: Map<string, { queuedAt: number; runningSince?: number }>;
 }
 
 const EPS = 1e-9; // absorbs float noise such as 0.7 * 10 = 7.000000000000001
@@ -89,85 +118,190 @@ const CEILING_D = 1e6;
 // Non-finite or negative reads as 0: a broken input must never read as "plenty".
 const deciDown = (a: number): number => (Number.isFinite(a) && a > 0 ? Math.min(Math.floor(a * 10 + EPS), CEILING_D) : 0);
 
+interface Prepared {
+  input: AllocationInput;
+  budgetD: PerPhase;
+  siteBinds: boolean[];
+  minD: number;
+  upperD: number[];
+  /** Charging connectors that may take part, in rank order. */
+  ranked: number[];
+  /** Paused by rule 1, whatever the budget. */
+  excluded: Paused[];
+  capped: boolean;
+}
+
+interface Pass {
+  limitD: number[];
+  /** Effective grid phases per connector index (switchable ones decided here). */
+  phasesOf: Array<readonly GridPhase[]>;
+  paused: Paused[];
+  /** Per phase: the sum of limits of sessions on fewer than three phases, deciamps. */
+  partialD: PerPhase;
+  totalD: PerPhase;
+  capped: boolean;
+}
+
 export function allocate(input: AllocationInput): AllocationResult {
+  const prep = prepare(input);
+  let pass = fill(prep, [Infinity, Infinity, Infinity]);
+  if (input.maxUnbalanceA !== undefined) {
+    const uD = deciDown(input.maxUnbalanceA);
+    const caps: PerPhase = [Infinity, Infinity, Infinity];
+    // Each pass lowers the bound of the heaviest phase below what it carried (whole deciamps),
+    // so this ends; a site that needs more passes than this is given no imbalance at all.
+    for (let k = 0; spread(pass.totalD) > uD; k++) {
+      if (k === 24) {
+        pass = fill(prep, [0, 0, 0]);
+        break;
+      }
+      const lo = Math.min(...pass.partialD);
+      for (let p = 0; p < 3; p++) caps[p] = Math.min(caps[p]!, lo + uD);
+      pass = fill(prep, caps);
+    }
+  }
+  const { connectors, now } = input;
+  const n = connectors.length;
+  const limitsA = new Map<string, number>();
+  for (let i = 0; i < n; i++) limitsA.set(connectors[i]!.key, pass.limitD[i]! / 10);
+  if (limitsA.size !== n) throw new RangeError('connector keys must be unique');
+  const paused = [...prep.excluded, ...pass.paused];
+  const phases = new Map<string, 1 | 3>();
+  const turns = new Map<string, { queuedAt: number; runningSince?: number }>();
+  for (const i of prep.ranked) {
+    const c = connectors[i]!;
+    if (c.phaseSwitch) phases.set(c.key, pass.phasesOf[i]!.length === 1 ? 1 : 3);
+    const queued = c.queuedAt ?? c.sessionStartedAt;
+    if (pass.limitD[i]! > 0) turns.set(c.key, { queuedAt: queued, runningSince: c.runningSince ?? now });
+    // Paused after having run: it joins the back of the queue now.
+    else turns.set(c.key, { queuedAt: c.runningSince !== undefined ? now : queued });
+  }
+  const insufficient = paused.some((p) => p.reason === 'no-room' || p.reason === 'min-pause' || p.reason === 'unbalance' || p.reason === 'rotated');
+  return {
+    limitsA,
+    paused,
+    totalsA: pass.totalD.map((d) => d / 10) as PerPhase,
+    budgetA: prep.budgetD.map((d) => d / 10) as PerPhase,
+    mode: insufficient ? 'insufficient' : prep.capped || pass.capped ? 'capped' : 'normal',
+    phases,
+    turns,
+  };
+}
+
+const spread = (d: PerPhase): number => Math.max(...d) - Math.min(...d);
+/** Resources of a 1-phase session on each grid phase: the phase and its imbalance bound. */
+const RES1: ReadonlyArray<readonly number[]> = [[0, 3], [1, 4], [2, 5]];
+
+/** Rule 1 and the ranking: what does not depend on the budget. */
+function prepare(input: AllocationInput): Prepared {
   const { connectors, now } = input;
   const n = connectors.length;
   const site = input.siteCapA === undefined ? Infinity : input.siteCapA;
   const budgetD = input.budgetA.map((b) => deciDown(Math.min(b, site))) as PerPhase;
   const siteBinds = input.budgetA.map((b) => site < b);
   const minD = Math.max(1, Math.ceil(input.minCurrentA * 10 - EPS));
-  const limitD = new Array<number>(n).fill(0);
   const upperD = new Array<number>(n).fill(0);
-  const paused: Paused[] = [];
+  const excluded: Paused[] = [];
   let capped = false;
-
-  const pause = (i: number, reason: PauseReason): void => {
-    const c = connectors[i]!;
-    paused.push({ key: c.key, reason, since: c.paused?.since ?? now });
-  };
-
-  // Rule 1: who may take part at all.
   const candidates: number[] = [];
   for (let i = 0; i < n; i++) {
     const c = connectors[i]!;
     if (!c.charging) continue;
     const cap = c.capA === undefined ? Infinity : c.capA;
     upperD[i] = deciDown(Math.min(c.maxCurrentA, cap));
-    if (!validPhases(c.gridPhases)) pause(i, 'invalid-phases');
-    else if (deciDown(c.maxCurrentA) < minD) pause(i, 'max-below-minimum');
-    else if (upperD[i]! < minD) {
-      pause(i, 'cap-below-minimum');
-      capped = true;
-    } else candidates.push(i);
+    const reason: PauseReason | null = !validPhases(c.gridPhases) || (c.phaseSwitch && c.gridPhases.length !== 3) ? 'invalid-phases'
+      : deciDown(c.maxCurrentA) < minD ? 'max-below-minimum' : upperD[i]! < minD ? 'cap-below-minimum' : null;
+    if (reason === 'cap-below-minimum') capped = true;
+    if (reason) excluded.push({ key: c.key, reason, since: c.paused?.since ?? now });
+    else candidates.push(i);
   }
+  // Ties (same priority, same key) keep input order: candidates is ascending.
+  const key = new Float64Array(n);
+  for (const i of candidates) key[i] = queueKey(connectors[i]!, now, input.rotationMs);
+  candidates.sort((a, b) => connectors[b]!.priority - connectors[a]!.priority || key[a]! - key[b]! || a - b);
+  return { input, budgetD, siteBinds, minD, upperD, ranked: candidates, excluded, capped };
+}
 
-  // Rules 2 and 3: admission in rank order.
-  // Ties (same priority, same start ms) keep input order: candidates is ascending.
-  candidates.sort((a, b) => {
-    const x = connectors[a]!;
-    const y = connectors[b]!;
-    return y.priority - x.priority || x.sessionStartedAt - y.sessionStartedAt || a - b;
-  });
-  const count: PerPhase = [0, 0, 0];
+/**
+ * Rules 2-4 under per-phase bounds for sessions on fewer than three phases (rule 5):
+ * resources 0-2 are the grid phases, 3-5 those bounds.
+ */
+function fill(prep: Prepared, partialCapD: PerPhase): Pass {
+  const { input, budgetD, minD, upperD, siteBinds } = prep;
+  const { connectors, now } = input;
+  const n = connectors.length;
+  const limitD = new Array<number>(n).fill(0);
+  // A switchable session not admitted keeps the phase count it has.
+  const phasesOf: Array<readonly GridPhase[]> = connectors.map((c) => (c.phaseSwitch?.phases === 1 ? [c.gridPhases[0]!] : c.gridPhases));
+  const paused: Paused[] = [];
+  const budget = [...budgetD, ...partialCapD];
+  // Resources a phase set uses: its phases, and for fewer than three the imbalance bounds too.
+  const resOf = (ph: readonly GridPhase[]): readonly number[] => (ph.length === 3 ? ph : ph.length === 1 ? RES1[ph[0]!]! : [...ph, ...ph.map((p) => 3 + p)]);
+  const resIdx: Array<readonly number[]> = new Array(n);
+  const count = [0, 0, 0, 0, 0, 0];
+  const fits = (res: readonly number[]): boolean => {
+    for (const r of res) if ((count[r]! + 1) * minD > budget[r]!) return false;
+    return true;
+  };
+  const gridFits = (ph: readonly GridPhase[]): boolean => fits(ph);
   const admitted: number[] = [];
-  for (const i of candidates) {
+  for (const i of prep.ranked) {
     const c = connectors[i]!;
-    if (!c.gridPhases.every((p) => (count[p] + 1) * minD <= budgetD[p])) pause(i, 'no-room');
-    else if (c.paused !== undefined && heldFor(now - c.paused.since, input.minPauseMs)) pause(i, 'min-pause');
+    const sw = c.phaseSwitch;
+    // Rule 6: which phase counts to try, the present one first unless going back to three.
+    const options: Array<readonly GridPhase[]> = !sw ? [c.gridPhases]
+      : sw.mayChange ? [c.gridPhases, [c.gridPhases[0]!]] : [sw.phases === 1 ? [c.gridPhases[0]!] : c.gridPhases];
+    let chosen: readonly GridPhase[] | undefined;
+    for (const ph of options) {
+      if (fits(resOf(ph))) {
+        chosen = ph;
+        break;
+      }
+    }
+    const pause = (reason: PauseReason) => paused.push({ key: c.key, reason, since: c.paused?.since ?? now });
+    if (!chosen) {
+      const room = options.some(gridFits);
+      if (room) pause('unbalance');
+      // One that yielded its turn says so for as long as it waits for the room back.
+      else pause((c.runningSince !== undefined && isDue(c.runningSince, now, input.rotationMs)) || c.paused?.reason === 'rotated' ? 'rotated' : 'no-room');
+    } else if (c.paused !== undefined && heldFor(now - c.paused.since, input.minPauseMs)) pause('min-pause');
     else {
+      phasesOf[i] = chosen;
+      resIdx[i] = resOf(chosen);
       admitted.push(i);
-      for (const p of c.gridPhases) count[p]++;
+      for (const r of resIdx[i]!) count[r]!++;
     }
   }
 
-  // Rule 4: water-filling among the admitted.
-  const byPhase: number[][] = [[], [], []];
-  for (const i of admitted) for (const p of connectors[i]!.gridPhases) byPhase[p]!.push(i);
+  // Rule 4: water-filling among the admitted, over all six resources.
+  const byRes: number[][] = [[], [], [], [], [], []];
+  for (const i of admitted) for (const r of resIdx[i]!) byRes[r]!.push(i);
   const byUpper = sortByIntKey(admitted, (i) => upperD[i]!);
-  const used: PerPhase = [0, 0, 0];
-  const active: PerPhase = [...count];
+  const used = [0, 0, 0, 0, 0, 0];
+  const active = [...count];
   const frozen = new Uint8Array(n);
+  let capped = false;
   const freeze = (i: number, d: number): void => {
     frozen[i] = 1;
     limitD[i] = d;
-    for (const p of connectors[i]!.gridPhases) {
-      used[p] += d;
-      active[p]--;
+    for (const r of resIdx[i]!) {
+      used[r]! += d;
+      active[r]!--;
     }
   };
   for (let next = 0; ; ) {
     while (next < byUpper.length && frozen[byUpper[next]!]) next++;
     if (next === byUpper.length) break;
-    // The level every still-rising connector can reach before some phase runs out.
+    // The level every still-rising connector can reach before some resource runs out.
     // Floored: integer operands below 2^53, so the floor of the quotient is exact.
     let level = Infinity;
     let tightest = -1;
-    for (let p = 0; p < 3; p++) {
-      if (active[p] === 0) continue;
-      const l = Math.floor((budgetD[p] - used[p]) / active[p]);
+    for (let r = 0; r < 6; r++) {
+      if (active[r] === 0) continue;
+      const l = Math.floor((budget[r]! - used[r]!) / active[r]!);
       if (l < level) {
         level = l;
-        tightest = p;
+        tightest = r;
       }
     }
     const i = byUpper[next]!;
@@ -178,54 +312,17 @@ export function allocate(input: AllocationInput): AllocationResult {
     } else {
       if (siteBinds[tightest]) capped = true;
       // min() only matters if byUpper were mis-sorted; a max is never exceeded.
-      for (const j of byPhase[tightest]!) if (!frozen[j]) freeze(j, Math.min(level, upperD[j]!));
+      for (const j of byRes[tightest]!) if (!frozen[j]) freeze(j, Math.min(level, upperD[j]!));
     }
   }
-
-  const limitsA = new Map<string, number>();
   const totalD: PerPhase = [0, 0, 0];
-  for (let i = 0; i < n; i++) {
-    const c = connectors[i]!;
-    limitsA.set(c.key, limitD[i]! / 10);
-    if (limitD[i]! > 0) for (const p of c.gridPhases) totalD[p] += limitD[i]!;
+  const partialD: PerPhase = [0, 0, 0];
+  for (const i of admitted) {
+    const ph = phasesOf[i]!;
+    for (const p of ph) {
+      totalD[p] += limitD[i]!;
+      if (ph.length < 3) partialD[p] += limitD[i]!;
+    }
   }
-  if (limitsA.size !== n) throw new RangeError('connector keys must be unique');
-  const insufficient = paused.some((p) => p.reason === 'no-room' || p.reason === 'min-pause');
-  return {
-    limitsA,
-    paused,
-    totalsA: totalD.map((d) => d / 10) as PerPhase,
-    budgetA: budgetD.map((d) => d / 10) as PerPhase,
-    mode: insufficient ? 'insufficient' : capped ? 'capped' : 'normal',
-  };
-}
-
-/**
- * `idx` ordered by an integer key ≥ 0, ties in `idx` order. Key and position are
- * packed into one float so a Float64Array sorts natively, several times faster
- * than a comparator sort at 1,000 connectors; exact while key · length < 2^53.
- */
-function sortByIntKey(idx: readonly number[], key: (i: number) => number): number[] {
-  const m = idx.length;
-  const packed = new Float64Array(m);
-  for (let k = 0; k < m; k++) packed[k] = key(idx[k]!) * m + k;
-  packed.sort();
-  const out = new Array<number>(m);
-  for (let k = 0; k < m; k++) out[k] = idx[packed[k]! % m]!;
-  return out;
-}
-
-/** Still inside its minimum pause. A negative time means the clock stepped back: release rather than hold for hours. */
-function heldFor(pausedMs: number, minPauseMs: number): boolean {
-  return pausedMs >= 0 && pausedMs < minPauseMs;
-}
-
-/** 1 to 3 distinct phases, each 0, 1 or 2. */
-function validPhases(phases: readonly GridPhase[]): boolean {
-  let seen = 0;
-  for (const p of phases) {
-    if ((p !== 0 && p !== 1 && p !== 2) || seen & (1 << p)) return false;
-    seen |= 1 << p;
-  }
-  return seen !== 0;
+  return { limitD, phasesOf, paused, partialD, totalD, capped };
 }

@@ -14,7 +14,10 @@ export type BalancerEventType =
   | 'profile-rejected' // a charger refused a form of the dynamic limit; the next is tried
   | 'fallback-rejected' // a charger refused the dead man's switch profile in every unit: its dynamic limit gets no end
   | 'fallback-unavailable' // no stack level free below the dynamic limit: no switch, the dynamic limit gets no end
-  | 'charger-unbalanceable'; // a charger refused every form: counted at its full max
+  | 'charger-unbalanceable' // a charger refused every form: counted at its full max
+  | 'smart-charging-off' // a charger configured with smartCharging false (reported once at start)
+  | 'phases-switched' // a session was switched between 3 phases and 1 (phaseSwitching)
+  | 'external-limit'; // the external limit was set, cleared, expired (`reason`), or a payload rejected
 
 export interface BalancerEvent {
   type: BalancerEventType;
@@ -47,8 +50,14 @@ export interface ConnectorView {
   limitA: number | null;
   /** The limit the charger last accepted, A. */
   acceptedA: number | null;
-  /** Why it is held at 0 while a car waits. */
+  /** Why it is held at 0 while a car waits (PauseReason). */
   paused?: string;
+  /** The same in words, for status and the web page. */
+  pausedWhy?: string;
+  /** Its dead man's switch share, A (0 while idle); null when it has none. */
+  fallbackA?: number | null;
+  /** Phase switching: the phase count asked for (numberPhases). */
+  numberPhases?: 1 | 3;
 }
 
 export interface ChargerView {
@@ -60,6 +69,10 @@ export interface ChargerView {
   unit: RateUnit | null;
   fallbackA: number | null;
   fallbackInstalled: boolean;
+  /** false: configured smartCharging false (reserved at its max, never sent profiles). */
+  smartCharging: boolean;
+  /** Its stored compatibility probe (`probe charger`), if any. */
+  probe?: { at: string; summary: string } | null;
 }
 
 export interface BalancerState {
@@ -77,4 +90,6 @@ export interface BalancerState {
   meter: { ts: number; currentA: PerPhase; voltageV: PerPhase; powerW: number; importEnergyWh: number } | null;
   connectors: ConnectorView[];
   chargers: ChargerView[];
+  /** balancer.externalLimit in force: A per phase and until when (ms); null: none. */
+  externalLimit?: { maxCurrentA: PerPhase; until: number } | null;
 }

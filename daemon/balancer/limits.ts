@@ -1,5 +1,6 @@
 // When a new limit goes out, and the fallback shares of the dead man's switch. Pure.
-import { gridPhasesOf, type ChargerWiring } from './phases.js';
+import { gridPhasesOf, type ChargerWiring, type PerPhase } from './phases.js';
+import { allocate } from './allocate.js';
 
 /**
  * Whole amperes, rounded down. Chargers' PWM cannot set finer steps reliably, and
@@ -43,33 +44,38 @@ export function decideLimit(prev: LimitHistory | null, wantA: number, now: numbe
   return { limitA: prev.limitA, reason: 'hold' };
 }
 
-export interface FallbackCharger extends ChargerWiring {
-  id: string;
-  connectors: number;
+export interface FallbackConnector {
+  /** "chargerId/connectorId" */
+  key: string;
+  wiring: ChargerWiring;
   maxCurrentA: number;
+  priority: number;
+  sessionStartedAt: number;
+  /** A session runs there (or may: restored, unconfirmed): it needs a share. */
+  session: boolean;
 }
 
 /**
- * Each charger's fallback current, A per connector, such that every connector of
- * every charger drawing it at once stays within `budgetA` on each grid phase.
- * The dead man's switch cannot know which connectors will be in use when the
- * controller dies, so it assumes all of them. A share below the minimum current
- * becomes 0: a car cannot charge on less, and rounding it up would fail open.
+ * The dead man's switch: each connector's fallback current, A, such that every connector
+ * drawing its share at once (the controller is gone, nobody watches) stays within `budgetA`
+ * on every grid phase. Only connectors with a session share the budget; idle ones get 0, and
+ * the shares are re-sent when sessions start and stop. A car is counted on every phase its
+ * charger is wired to (its real phase count may change, and a W switch is sized for one
+ * phase, so a 3-phase car may take the share on all three). When the budget cannot give
+ * everyone the minimum, the allocator's rules decide (priority, then the older session)
+ * and the rest get 0: a share between 0 and the minimum would stop the car anyway.
+ * `heldA`: per grid phase, shares still standing on chargers that cannot be told (offline).
  */
-export function fallbackShares(chargers: readonly FallbackCharger[], budgetA: number, minCurrentA: number): Map<string, number> {
-  const count = [0, 0, 0];
-  const phasesOf = new Map<string, number[]>();
-  for (const c of chargers) {
-    const phases = gridPhasesOf(c);
-    phasesOf.set(c.id, phases);
-    for (const p of phases) count[p]! += c.connectors;
-  }
-  const out = new Map<string, number>();
-  for (const c of chargers) {
-    let share = c.maxCurrentA;
-    for (const p of phasesOf.get(c.id)!) share = Math.min(share, budgetA / count[p]!);
-    share = Math.floor(share * 10 + 1e-9) / 10;
-    out.set(c.id, share >= minCurrentA ? share : 0);
-  }
-  return out;
+export function fallbackShares(connectors: readonly FallbackConnector[], budgetA: number, minCurrentA: number, heldA: PerPhase = [0, 0, 0]): Map<string, number> {
+  const res = allocate({
+    budgetA: heldA.map((h) => Math.max(0, budgetA - h)) as PerPhase,
+    minCurrentA,
+    connectors: connectors.map((c) => ({
+      key: c.key, gridPhases: gridPhasesOf(c.wiring), maxCurrentA: c.maxCurrentA, priority: c.priority,
+      sessionStartedAt: c.sessionStartedAt, charging: c.session,
+    })),
+    now: 0,
+    minPauseMs: 0,
+  });
+  return res.limitsA;
 }

@@ -30,11 +30,18 @@ export interface PlanConnector {
   capA?: number;
   /** From the previous plan's `paused`. */
   pausedSince?: number;
+  /** ... and its reason then (a session that yielded its turn stays 'rotated' while it waits). */
+  pausedReason?: Paused['reason'];
   /**
    * Charging by state restored from the store (reconnect, daemon restart) that the charger has
    * not confirmed yet: without a measurement or a limit of ours, it may be drawing its max.
    */
   unconfirmed?: boolean;
+  /** The charger switches phases (phaseSwitching): what this session uses now and whether it may change (hysteresis). */
+  phaseSwitch?: { phases: 1 | 3; mayChange: boolean };
+  /** Rotation state from the previous plan's turns. */
+  queuedAt?: number;
+  runningSince?: number;
 }
 
 export type BudgetSource =
@@ -54,6 +61,12 @@ export interface PlanInput {
   heldNonEvA?: PerPhase | null;
   connectors: readonly PlanConnector[];
   now: number;
+  /** site.grid.maxUnbalanceA. */
+  maxUnbalanceA?: number;
+  /** balancer.rotationMinutes in ms. */
+  rotationMs?: number;
+  /** An external limit on the grid connection, A per phase (EMS, grid operator): only ever lowers gridMaxA. */
+  externalLimitA?: PerPhase;
 }
 
 export type BalancerMode = 'normal' | 'capped' | 'fallback' | 'insufficient';
@@ -83,6 +96,10 @@ export interface Plan {
    */
   increaseHeld: Set<string>;
   paused: Paused[];
+  /** Switchable sessions: the phase count to ask for (numberPhases). */
+  numberPhases: Map<string, 1 | 3>;
+  /** Rotation state to feed back. */
+  turns: Map<string, { queuedAt: number; runningSince?: number }>;
 }
 
 export function plan(input: PlanInput): Plan {
@@ -116,12 +133,16 @@ export function plan(input: PlanInput): Plan {
       for (const p of wired) reservedA[p] += c.maxCurrentA;
       continue;
     }
+    // Switchable only with all three phases wired, and not with a car seen drawing on fewer
+    // phases than it was asked for (a 1-phase car: nothing to switch).
+    const sw = c.phaseSwitch && wired.length === 3 && (c.phaseSwitch.phases === 1 || active.length === 3) ? c.phaseSwitch : undefined;
     phases.set(c.key, active.length);
-    activeOf.set(c.key, active);
+    activeOf.set(c.key, sw ? (sw.phases === 1 ? wired.slice(0, 1) : wired) : active);
     demands.push({
-      key: c.key, gridPhases: active, maxCurrentA: c.maxCurrentA, capA: c.capA, priority: c.priority,
+      key: c.key, gridPhases: sw ? wired : active, maxCurrentA: c.maxCurrentA, capA: c.capA, priority: c.priority,
       sessionStartedAt: c.sessionStartedAt, charging: true,
-      paused: c.pausedSince === undefined ? undefined : { since: c.pausedSince },
+      paused: c.pausedSince === undefined ? undefined : { since: c.pausedSince, reason: c.pausedReason },
+      phaseSwitch: sw, queuedAt: c.queuedAt, runningSince: c.runningSince,
     });
   }
   const evLowA = evDrawPerPhase(drawsLow);
@@ -130,18 +151,30 @@ export function plan(input: PlanInput): Plan {
   let headroomA: PerPhase;
   let nonEvA: PerPhase | null = null;
   let trustedNonEvA: PerPhase | null = null;
-  if (src.kind === 'fallback') headroomA = [input.fallbackBudgetA, input.fallbackBudgetA, input.fallbackBudgetA];
+  const ext = input.externalLimitA;
+  if (src.kind === 'fallback') {
+    headroomA = [input.fallbackBudgetA, input.fallbackBudgetA, input.fallbackBudgetA];
+    // Without a meter reading the external limit still binds: the fallback never exceeds it (less the margin).
+    if (ext) headroomA = headroomA.map((h, p) => Math.max(0, Math.min(h, ext[p]! - input.marginA))) as PerPhase;
+  }
   else if (src.kind === 'static') headroomA = computeHeadroom({ gridMaxA: input.gridMaxA, marginA: input.marginA, meterCurrentA: null, evDrawA });
   else {
     ({ nonEvA, trustedA: trustedNonEvA } = nonEvLoadEstimate(src.currentA as PerPhase, evLowA, evDrawA, transit, input.heldNonEvA ?? null));
     // The non-EV load stands in for the meter with no EV draw to take off (computeHeadroom clamps and fails closed on NaN).
     headroomA = computeHeadroom({ gridMaxA: input.gridMaxA, marginA: input.marginA, meterCurrentA: nonEvA, evDrawA: [0, 0, 0] });
   }
+  // The external limit lowers the grid maximum on each phase it is below (never raises it).
+  if (ext && src.kind !== 'fallback') headroomA = headroomA.map((h, p) => Math.max(0, h - Math.max(0, input.gridMaxA - ext[p]!))) as PerPhase;
   const shared = headroomA.map((h, p) => Math.max(0, h - reservedA[p]!)) as PerPhase;
   const result = allocate({
     budgetA: shared, minCurrentA: input.minCurrentA, connectors: demands, siteCapA: input.siteCapA,
-    now: input.now, minPauseMs: input.minPauseMs,
+    now: input.now, minPauseMs: input.minPauseMs, maxUnbalanceA: input.maxUnbalanceA, rotationMs: input.rotationMs,
   });
+  for (const [key, n] of result.phases) {
+    const wired = gridPhasesOf(input.connectors.find((c) => c.key === key)!.wiring);
+    activeOf.set(key, n === 1 ? wired.slice(0, 1) : wired);
+    phases.set(key, n);
+  }
   const limitsA = new Map<string, number>();
   const phasesOf = (c: PlanConnector) => activeOf.get(c.key) ?? gridPhasesOf(c.wiring);
   for (const c of input.connectors) {
@@ -157,5 +190,6 @@ export function plan(input: PlanInput): Plan {
   return {
     mode: src.kind === 'fallback' ? 'fallback' : result.mode,
     budgetA: result.budgetA, headroomA, reservedA, evDrawA, nonEvA, trustedNonEvA, limitsA, phases, increaseHeld, paused: result.paused,
+    numberPhases: result.phases, turns: result.turns,
   };
 }

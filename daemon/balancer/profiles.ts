@@ -64,6 +64,7 @@ export function stackLevels(
 
 /** Profile ids per purpose, fixed so that each send replaces the previous one of its kind. */
 export const PROFILE_ID = {
+  /** + connectorId: 90_000 on connector 0 (every connector without its own), 90_001... per connector. */
   fallback: 90_000,
   dynamic: (connectorId: number): number => 91_000 + connectorId,
   transaction: (connectorId: number): number => 92_000 + connectorId,
@@ -85,6 +86,8 @@ const floorToSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
 
 export interface FallbackProfileArgs {
   unit: RateUnit;
+  /** The connector it is for; 0: the default for every connector without its own. */
+  connectorId?: number;
   /** The charger's share of the fallback budget, A per phase. */
   limitA: number;
   nominalVoltageV: number;
@@ -112,10 +115,11 @@ export interface FallbackProfileArgs {
  * voltage; a grid running low lets proportionally more current through.
  */
 export function fallbackProfile(a: FallbackProfileArgs): SetChargingProfileRequest {
+  const connectorId = a.connectorId ?? 0;
   return {
-    connectorId: 0,
+    connectorId,
     csChargingProfiles: {
-      chargingProfileId: PROFILE_ID.fallback,
+      chargingProfileId: PROFILE_ID.fallback + connectorId,
       stackLevel: a.stackLevel,
       chargingProfilePurpose: 'TxDefaultProfile',
       chargingProfileKind: 'Absolute',
@@ -131,6 +135,8 @@ export function fallbackProfile(a: FallbackProfileArgs): SetChargingProfileReque
 export interface DynamicProfileArgs extends FallbackProfileArgs {
   /** Phases the car draws on: the W limit is computed for them (the balancer watches the result). */
   phases: 1 | 2 | 3;
+  /** Phase switching: the phase count the charger should use, sent as numberPhases in A and W. */
+  numberPhases?: 1 | 3;
   form: ProfileForm;
   /** The connector the limit is for; ignored by the 'charger' form, which goes on connector 0. */
   connectorId: number;
@@ -149,7 +155,7 @@ export function dynamicProfile(a: DynamicProfileArgs): SetChargingProfileRequest
   const schedule: ChargingProfile['chargingSchedule'] = {
     startSchedule: iso(start),
     chargingRateUnit: a.unit,
-    chargingSchedulePeriod: [period(a.limitA, a.unit, a.phases, a.nominalVoltageV)],
+    chargingSchedulePeriod: [period(a.limitA, a.unit, a.numberPhases ?? a.phases, a.nominalVoltageV, a.numberPhases)],
   };
   const base: Pick<ChargingProfile, 'stackLevel' | 'chargingProfileKind' | 'validTo' | 'chargingSchedule'> = {
     stackLevel: a.stackLevel, chargingProfileKind: 'Absolute', chargingSchedule: schedule,
@@ -179,10 +185,10 @@ export function dynamicProfile(a: DynamicProfileArgs): SetChargingProfileRequest
   return { connectorId, csChargingProfiles: profile };
 }
 
-function period(limitA: number, unit: RateUnit, phases: number, nominalVoltageV: number) {
-  // numberPhases only with W: it says which phase count the power limit was computed for.
+function period(limitA: number, unit: RateUnit, phases: number, nominalVoltageV: number, switchTo?: 1 | 3) {
+  // numberPhases with W: the phase count the power limit was computed for; with A only to switch phases.
   return unit === 'A'
-    ? { startPeriod: 0, limit: rateLimit(limitA, 'A', phases, nominalVoltageV) }
+    ? { startPeriod: 0, limit: rateLimit(limitA, 'A', phases, nominalVoltageV), ...(switchTo ? { numberPhases: switchTo } : {}) }
     : { startPeriod: 0, limit: rateLimit(limitA, 'W', phases, nominalVoltageV), numberPhases: phases };
 }
 

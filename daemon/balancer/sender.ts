@@ -19,6 +19,8 @@ export interface ConnectorWant {
   phases: 1 | 2 | 3;
   /** No increase now: a car on one of its phases may still be following a decrease (plan.increaseHeld). */
   holdIncrease?: boolean;
+  /** Phase count to ask for in the profile (numberPhases), for chargers with phaseSwitching; undefined: none. */
+  numberPhases?: 1 | 3;
 }
 
 export interface ChargerProfilesOptions {
@@ -44,6 +46,9 @@ export interface SenderDeps {
 interface Slot {
   transactionId: number | null;
   phases: 1 | 2 | 3;
+  numberPhases?: 1 | 3;
+  /** A car wanted current at the last update: a new session's first limit is not an increase to wait for. */
+  charging: boolean;
   decided: LimitHistory | null;
   acceptedA: number | null;
   acceptedAt: number;
@@ -56,7 +61,15 @@ interface Slot {
 }
 
 type Outcome = 'accepted' | 'rejected' | 'failed';
-type Desired = Pick<ConnectorWant, 'wantA' | 'transactionId' | 'phases' | 'holdIncrease' | 'charging'>;
+type Desired = Pick<ConnectorWant, 'wantA' | 'transactionId' | 'phases' | 'holdIncrease' | 'charging' | 'numberPhases'>;
+
+/** The dead man's switch on one connector (0: the charger-wide default, always 0 A). */
+interface FallbackSlot {
+  wantA: number;
+  acceptedA: number | null;
+  dirty: boolean;
+  inFlight: boolean;
+}
 
 /** What a charger without a dead man's switch does when the controller dies; said in its event. */
 const NO_FALLBACK =
@@ -68,8 +81,13 @@ export class ChargerProfiles {
   unbalanceable = false;
   /** Keyed by connector id; 0 for the 'charger' form. */
   private slots = new Map<number, Slot>();
-  private readonly fallback = { wantA: null as number | null, acceptedA: null as number | null, unit: 0, failed: false, dirty: false };
+  /**
+   * The dead man's switch, per connector: its share of the fallback budget while it has a
+   * session, 0 A while idle, and 0 A on connector 0 for any connector without its own.
+   */
+  private readonly fallback = { unit: 0, failed: false, slots: new Map<number, FallbackSlot>() };
   private wants = new Map<number, ConnectorWant>();
+  private fallbackShares: ReadonlyMap<number, number> = new Map();
   private busy = false;
   private closed = false;
   private reportedNoSwitch = false;
@@ -80,8 +98,22 @@ export class ChargerProfiles {
     return this.unbalanceable ? null : (this.opts.ladder[this.step] ?? null);
   }
 
+  /** The largest share it carries, and whether every share is installed as wanted. */
   get fallbackState(): { limitA: number | null; installed: boolean } {
-    return { limitA: this.fallback.wantA, installed: this.fallback.acceptedA !== null && this.fallback.acceptedA === this.fallback.wantA };
+    const slots = [...this.fallback.slots.values()];
+    if (slots.length === 0) return { limitA: null, installed: false };
+    return { limitA: Math.max(...slots.map((f) => f.wantA)), installed: !this.fallback.failed && slots.every((f) => f.acceptedA === f.wantA) };
+  }
+
+  /** One connector's fallback share (wanted) and whether the charger holds it. */
+  fallbackOf(connectorId: number): { limitA: number | null; installed: boolean } {
+    const f = this.fallback.slots.get(connectorId);
+    return { limitA: f?.wantA ?? null, installed: !!f && f.acceptedA === f.wantA && !this.fallback.failed };
+  }
+
+  /** What the charger falls back to on this connector once a time-limited dynamic limit lapses. */
+  private fallbackAcceptedFor(connectorId: number): number | null {
+    return this.fallback.slots.get(connectorId)?.acceptedA ?? this.fallback.slots.get(0)?.acceptedA ?? null;
   }
 
   /**
@@ -105,9 +137,14 @@ export class ChargerProfiles {
     this.closed = true;
   }
 
-  /** The new wanted limits of every connector and the fallback share; sends what changed. */
-  update(wants: Map<number, ConnectorWant>, fallbackA: number): void {
+  /**
+   * The new wanted limits of every connector and their fallback shares (connector id → A;
+   * a connector not listed gets 0); sends what changed.
+   */
+  update(wants: Map<number, ConnectorWant>, fallback: ReadonlyMap<number, number> | number): void {
     const now = this.deps.now();
+    // A number: that share on every connector with a session (tests, simple callers).
+    const fallbackA = typeof fallback === 'number' ? new Map([...wants].filter(([, w]) => w.charging).map(([id]) => [id, fallback])) : fallback;
     this.wants = wants;
     if (!this.opts.stack.deadMansSwitch && !this.reportedNoSwitch && this.form) {
       this.reportedNoSwitch = true;
@@ -117,9 +154,14 @@ export class ChargerProfiles {
         detail: `charger ${this.opts.chargerId}: no stack level below ${dynamic} for a dead man's switch (ChargeProfileMaxStackLevel); ${NO_FALLBACK}`,
       });
     }
-    if (this.opts.stack.deadMansSwitch && fallbackA !== this.fallback.wantA) {
-      this.fallback.wantA = fallbackA;
-      this.fallback.dirty = !this.fallback.failed;
+    this.fallbackShares = fallbackA;
+    if (this.opts.stack.deadMansSwitch) {
+      for (const id of [0, ...wants.keys()]) {
+        const wantA = id === 0 ? 0 : (fallbackA.get(id) ?? 0);
+        const f = this.fallback.slots.get(id);
+        if (!f) this.fallback.slots.set(id, { wantA, acceptedA: null, dirty: !this.fallback.failed, inFlight: false });
+        else if (f.wantA !== wantA) (f.wantA = wantA), (f.dirty = !this.fallback.failed);
+      }
     }
     const form = this.form;
     if (form) {
@@ -129,10 +171,15 @@ export class ChargerProfiles {
         let slot = this.slots.get(id);
         if (!slot || slot.transactionId !== d.transactionId) {
           // A new session needs its own TxProfile; its decisions start afresh.
-          slot = { transactionId: d.transactionId, phases: d.phases, decided: null, acceptedA: null, acceptedAt: 0, acceptedUntil: Infinity, recent: [], inFlightA: null, dirty: false };
+          slot = { transactionId: d.transactionId, phases: d.phases, numberPhases: d.numberPhases, charging: false, decided: null, acceptedA: null, acceptedAt: 0, acceptedUntil: Infinity, recent: [], inFlightA: null, dirty: false };
           this.slots.set(id, slot);
         }
+        // Fast admission: a session that just began gets its first limit now, not after the
+        // increase interval (that paces raising running sessions, not admitting new ones).
+        if (d.charging && !slot.charging && slot.decided !== null && d.wantA > slot.decided.limitA) slot.decided = null;
+        slot.charging = d.charging;
         if (slot.phases !== d.phases) (slot.phases = d.phases), (slot.dirty = true);
+        if (slot.numberPhases !== d.numberPhases) (slot.numberPhases = d.numberPhases), (slot.dirty = true);
         const wantA = d.holdIncrease && slot.decided ? Math.min(d.wantA, slot.decided.limitA) : d.wantA;
         const next = decideLimit(slot.decided, wantA, now, this.opts.rules);
         if (slot.decided === null || next.limitA !== slot.decided.limitA) {
@@ -164,7 +211,8 @@ export class ChargerProfiles {
     const values: number[] = [];
     if (slot.acceptedA !== null) {
       const expired = now >= slot.acceptedUntil;
-      values.push(expired && this.fallback.acceptedA !== null ? this.fallback.acceptedA : slot.acceptedA);
+      const fallbackA = this.fallbackAcceptedFor(this.form?.form === 'charger' ? 0 : connectorId);
+      values.push(expired && fallbackA !== null ? fallbackA : slot.acceptedA);
     }
     slot.recent = slot.recent.filter((r) => r.until > now);
     for (const r of slot.recent) values.push(r.limitA);
@@ -186,13 +234,15 @@ export class ChargerProfiles {
       const charging = [...wants.values()].filter((w) => w.charging);
       const wantA = charging.length > 0 ? Math.min(...charging.map((w) => w.wantA)) : 0;
       const phases = charging.length > 0 ? (Math.min(...charging.map((w) => w.phases)) as 1 | 2 | 3) : this.opts.chargerPhases;
-      out.set(0, { wantA, transactionId: null, phases, holdIncrease: [...wants.values()].some((w) => w.holdIncrease), charging: charging.length > 0 });
+      const numberPhases = charging.find((w) => w.numberPhases !== undefined)?.numberPhases;
+      out.set(0, { wantA, transactionId: null, phases, numberPhases, holdIncrease: [...wants.values()].some((w) => w.holdIncrease), charging: charging.length > 0 });
       return out;
     }
     for (const [id, w] of wants) {
       // Idle connectors carry 0, so a car that starts waits for its share instead of taking the charger's max.
-      if (form === 'connector') out.set(id, { wantA: w.charging ? w.wantA : 0, transactionId: null, phases: w.phases, holdIncrease: w.holdIncrease, charging: w.charging });
-      else if (w.transactionId !== null) out.set(id, { wantA: w.wantA, transactionId: w.transactionId, phases: w.phases, holdIncrease: w.holdIncrease, charging: w.charging });
+      const common = { phases: w.phases, numberPhases: w.numberPhases, holdIncrease: w.holdIncrease, charging: w.charging };
+      if (form === 'connector') out.set(id, { wantA: w.charging ? w.wantA : 0, transactionId: null, ...common });
+      else if (w.transactionId !== null) out.set(id, { wantA: w.wantA, transactionId: w.transactionId, ...common });
     }
     return out;
   }
@@ -230,17 +280,26 @@ export class ChargerProfiles {
     const form = this.form;
     const dirty = form ? [...this.slots].filter(([, s]) => s.dirty && s.decided !== null) : [];
     // Decreases first: they protect the fuse. Then the dead man's switch, then the rest.
+    // Then the dead man's switch where it comes down (or is not known to be installed: a time-limited
+    // limit must not lapse to nothing), then the rest, and the switch where it goes up last.
     const decrease = dirty.find(([, s]) => s.decided!.limitA < (s.acceptedA ?? Infinity));
-    const pick = decrease ?? (this.fallback.dirty ? undefined : dirty[0]);
-    if (!pick && this.fallback.dirty) return this.fallbackJob();
-    if (!pick || !form) return undefined;
+    if (decrease) return this.dynamicJob(form!, decrease);
+    const fb = this.fallback.failed ? [] : [...this.fallback.slots].filter(([, f]) => f.dirty && !f.inFlight);
+    const fbDown = fb.find(([, f]) => f.wantA < (f.acceptedA ?? Infinity));
+    if (fbDown) return this.fallbackJob(fbDown[0], fbDown[1]);
+    if (dirty[0] && form) return this.dynamicJob(form, dirty[0]);
+    if (fb[0]) return this.fallbackJob(fb[0][0], fb[0][1]);
+    return undefined;
+  }
+
+  private dynamicJob(form: LadderStep, pick: [number, Slot]): { req: SetChargingProfileRequest; settle: (o: Outcome, why: string) => void } {
     const [connectorId, slot] = pick;
     const limitA = slot.decided!.limitA;
     const step = this.step;
     const now = this.deps.now();
     const validityS = this.timeLimited ? this.opts.validityS : null;
     const req = dynamicProfile({
-      form: form.form, unit: form.unit, connectorId, transactionId: slot.transactionId, limitA, phases: slot.phases,
+      form: form.form, unit: form.unit, connectorId, transactionId: slot.transactionId, limitA, phases: slot.phases, numberPhases: slot.numberPhases,
       nominalVoltageV: this.opts.nominalVoltageV, stackLevel: this.opts.stack.dynamic, validityS, now,
     });
     slot.dirty = false;
@@ -261,19 +320,24 @@ export class ChargerProfiles {
     };
   }
 
-  private fallbackJob(): { req: SetChargingProfileRequest; settle: (o: Outcome, why: string) => void } {
+  private fallbackJob(connectorId: number, slot: FallbackSlot): { req: SetChargingProfileRequest; settle: (o: Outcome, why: string) => void } {
     const f = this.fallback;
-    const limitA = f.wantA ?? 0;
+    const limitA = slot.wantA;
     const unit = this.opts.fallbackUnits[f.unit]!;
-    f.dirty = false;
+    const unitAt = f.unit;
+    slot.dirty = false;
+    slot.inFlight = true;
     // No phase count: fallbackProfile sizes a W switch for one phase, whatever the charger or car.
-    const req = fallbackProfile({ unit, limitA, nominalVoltageV: this.opts.nominalVoltageV, stackLevel: this.opts.stack.fallback, now: this.deps.now() });
+    const req = fallbackProfile({ connectorId, unit, limitA, nominalVoltageV: this.opts.nominalVoltageV, stackLevel: this.opts.stack.fallback, now: this.deps.now() });
     return {
       req,
       settle: (outcome, why) => {
-        if (outcome === 'accepted') f.acceptedA = limitA;
-        else if (outcome === 'failed') f.dirty = true;
-        else if (++f.unit < this.opts.fallbackUnits.length) f.dirty = true;
+        slot.inFlight = false;
+        if (outcome === 'accepted') slot.acceptedA = limitA;
+        else if (outcome === 'failed') slot.dirty = true;
+        else if (f.failed) return;
+        else if (unitAt !== f.unit) slot.dirty = true; // refused in a unit already given up: retry in the new one
+        else if (++f.unit < this.opts.fallbackUnits.length) for (const x of f.slots.values()) (x.dirty = true), (x.acceptedA = null);
         else {
           f.failed = true;
           // What was sent time-limited would lapse to nothing: re-send it without an end (pump follows).
@@ -294,6 +358,6 @@ export class ChargerProfiles {
       this.deps.event({ type: 'charger-unbalanceable', chargerId: this.opts.chargerId, detail: 'no form of SetChargingProfile accepted; counted at its full max' });
       return;
     }
-    this.update(this.wants, this.fallback.wantA ?? 0);
+    this.update(this.wants, this.fallbackShares);
   }
 }

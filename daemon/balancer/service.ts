@@ -9,8 +9,14 @@ import type { ChargerRegistry } from '../local/registry.js';
 import type { ChargerSession, SmartChargingCapabilities } from '../local/session.js';
 import { NoCaps, type CapsSource } from './caps.js';
 import type { BalancerEvent, BalancerState } from './events.js';
-import { fallbackShares } from './limits.js';
+import { FallbackBook } from './fallback-book.js';
+import type { ExternalLimitChange, ExternalLimitHolder } from './external-limit.js';
+import { PhaseSwitchLog } from './phase-switch.js';
+import { ladderFromProbe, probeCharger, type ProbeReport } from './probe.js';
+import { probeTarget } from './probe-target.js';
+import type { ProbeReports } from './probe-store.js';
 import type { MeterReadError, MeterService } from './meter-service.js';
+import type { Paused } from './allocate.js';
 import { plan, type BalancerMode, type BudgetSource, type Plan, type PlanConnector } from './plan.js';
 import { profileLadder, stackLevels, unitsFor } from './profiles.js';
 import { ChargerProfiles, type ConnectorWant } from './sender.js';
@@ -35,11 +41,23 @@ export interface BalancerServiceDeps {
   /** Omitted: no meter, a static budget (grid max − margin). Started and stopped with the service. */
   meter?: MeterService;
   caps?: CapsSource;
+  /** balancer.externalLimit: fed from MQTT by main.ts. */
+  externalLimit?: ExternalLimitHolder;
+  /** Stored `probe charger` reports: they order each charger's ladder. */
+  probeReports?: ProbeReports;
   now?: () => number;
   log: Logger;
 }
 
 const capsKey = (c: SmartChargingCapabilities | null): string => JSON.stringify([c?.rateUnits, c?.maxStackLevel]);
+
+/**
+ * Default validity of a dynamic limit, s; refreshed at half, so a steady connector gets one
+ * profile a minute. Why 120 s is safe for the main fuse: see README "Validity and refresh".
+ */
+export const DEFAULT_PROFILE_VALIDITY_S = 120;
+/** A call to a charger is given up after this (or the validity, if shorter). */
+const SEND_TIMEOUT_S = 30;
 
 /** Least time between two control steps triggered by charger events (not meter samples). */
 const EVENT_STEP_GAP_MS = 250;
@@ -50,11 +68,17 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   private readonly pacer = new SendPacer();
   private eventTimer: NodeJS.Timeout | undefined;
   /** Per charger id: capabilities and ladder position, kept across reconnects. */
-  private readonly known = new Map<string, { caps: SmartChargingCapabilities | null; step: number }>();
+  private readonly known = new Map<string, { caps: SmartChargingCapabilities | null; step: number; probeReported?: boolean }>();
+  private readonly probing = new Set<string>();
   private readonly startedAt = new Map<string, number>();
   /** Per connector key: the limit in force when its latest MeterValues arrived. */
   private readonly limitAtMeasurement = new Map<string, number | null>();
-  private pausedSince = new Map<string, number>();
+  private pausedSince = new Map<string, { since: number; reason: Paused['reason'] }>();
+  /** Rotation state per connector key (allocate's turns). */
+  private turns = new Map<string, { queuedAt: number; runningSince?: number }>();
+  private readonly switches: PhaseSwitchLog;
+  /** The dead man's switch shares (fallback-book.ts). */
+  private readonly fallback: FallbackBook;
   /** Non-EV load from the last quiet sample, held while limits are in transit (estimate.ts). */
   private trustedNonEv: PerPhase | null = null;
   private readonly offs: Array<() => void> = [];
@@ -76,7 +100,11 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     this.meterService = deps.meter;
     this.now = deps.now ?? Date.now;
     this.caps = deps.caps ?? new NoCaps();
-    this.validityS = opts.balancer.profileValidityS ?? Math.max(5, Math.ceil((5 * opts.periodMs) / 1000));
+    this.validityS = opts.balancer.profileValidityS ?? DEFAULT_PROFILE_VALIDITY_S;
+    this.fallback = new FallbackBook(opts.balancer.fallbackBudgetA, opts.balancer.minCurrentA);
+    this.switches = new PhaseSwitchLog({
+      minIntervalMs: (opts.balancer.phaseSwitchMinIntervalS ?? 300) * 1000, maxPerSession: opts.balancer.phaseSwitchMaxPerSession ?? 10,
+    });
     const zero: [number, number, number] = [0, 0, 0];
     this.snapshot = { ts: this.now(), mode: 'fallback', source: deps.meter ? 'fallback' : 'static', stale: !!deps.meter, budgetA: zero, headroomA: zero, reservedA: zero, evDrawA: zero, nonEvA: null, meter: null, connectors: [], chargers: [] };
   }
@@ -101,7 +129,23 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     this.listen(registry, 'disconnected', (id: string) => (reset(id), this.schedule()));
     // A charger-reported limit (or its end) is acted on at once, not at the next sample.
     this.listen(registry, 'chargingLimit', () => this.schedule());
-    if (!this.meterService) for (const e of ['status', 'transactionStarted', 'transactionStopped']) this.listen(registry, e, () => this.schedule());
+    // Session changes are acted on at once, meter or not: a new session's first limit (fast
+    // admission) and the dead man's switch shares follow sessions, not the next sample.
+    for (const e of ['status', 'transactionStarted', 'transactionStopped']) this.listen(registry, e, () => this.schedule());
+    const ext = this.deps.externalLimit;
+    if (ext) {
+      const onExt = (c: ExternalLimitChange) => (this.externalEvent(c), this.schedule());
+      ext.on('change', onExt);
+      this.offs.push(() => ext.off('change', onExt));
+    }
+    // Reported once at start: these chargers are reserved at their max and never sent a profile.
+    for (const c of this.opts.chargers) {
+      if (c.smartCharging !== false) continue;
+      this.event({
+        type: 'smart-charging-off', chargerId: c.id, kind: 'info',
+        detail: `charger ${c.id}: smartCharging false: reserved at its maxCurrentA (${c.maxCurrentA} A) while charging, never sent a profile, not covered by the fallback`,
+      });
+    }
     const caps = this.caps;
     if (caps.on && caps.off) {
       const onChange = () => this.schedule();
@@ -143,6 +187,37 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     await this.meterService?.stop();
   }
 
+  /**
+   * `probe charger ID`: tests what the connected charger accepts (probe.ts), stores the report
+   * and starts its ladder afresh from it. Rejects when the charger is not connected.
+   */
+  async probe(chargerId: string): Promise<ProbeReport> {
+    const s = this.deps.registry.all().find((x) => x.id === chargerId);
+    if (!s) throw new Error(`charger ${chargerId} is not connected`);
+    // Two probes at once (CLI and web page) would clear each other's test profiles mid-way.
+    if (this.probing.has(s.id)) throw new Error(`a probe of charger ${s.id} is already running`);
+    this.probing.add(s.id);
+    const b = this.opts.balancer;
+    const report = await probeCharger(probeTarget(s, this.ctls.get(s.id), this.deps.registry, {
+      nominalVoltageV: this.opts.grid.nominalVoltageV, dynamicStackLevel: b.dynamicStackLevel, minCurrentA: b.minCurrentA, now: this.now,
+    })).finally(() => this.probing.delete(s.id));
+    this.deps.probeReports?.put(report);
+    this.deps.log.info('charger probed', { charger: s.id, summary: report.summary });
+    // The next step builds its ladder from the report.
+    const k = this.known.get(s.id);
+    if (k) (k.step = 0), (k.probeReported = false);
+    this.dropCtl(s.id);
+    if (k) k.step = 0;
+    this.schedule();
+    return report;
+  }
+
+  /** The stored probe summary of a charger, for status. */
+  probeSummary(chargerId: string): { at: string; summary: string } | null {
+    const r = this.deps.probeReports?.get(chargerId);
+    return r ? { at: r.at, summary: r.summary } : null;
+  }
+
   state(): BalancerState {
     return this.snapshot;
   }
@@ -160,6 +235,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
 
   private step(): void {
     const now = this.now();
+    const b = this.opts.balancer;
     this.lastRunAt = now;
     const fresh = this.meterService?.fresh() ?? null;
     const source: BudgetSource = !this.meterService ? { kind: 'static' } : fresh ? { kind: 'meter', currentA: fresh.currentA } : { kind: 'fallback' };
@@ -176,11 +252,15 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
         const confirmed = st?.confirmed ?? true;
         if (!charging) this.startedAt.delete(key);
         else if (!this.startedAt.has(key)) this.startedAt.set(key, now);
+        if (!charging) (this.switches.end(key), this.turns.delete(key));
+        const turn = this.turns.get(key);
+        const switchable = s.config?.phaseSwitching === true && w.phases === 3 && charging;
         const pc: PlanConnector = {
           key, wiring: w, maxCurrentA: w.maxCurrentA, priority: w.priority, charging, sessionStartedAt: this.startedAt.get(key) ?? now,
           measuredA: charging ? measured(st?.live, w.phases) : null, limit: ctl?.limitRange(id) ?? null, limitAtMeasurementA: this.limitAtMeasurement.get(key),
-          managed: !!ctl && !ctl.unbalanceable, capA: tighter(this.caps.connectorCapA(s.id, id, now), reportedCap(id)), pausedSince: this.pausedSince.get(key),
-          unconfirmed: charging && !confirmed,
+          managed: !!ctl && !ctl.unbalanceable, capA: tighter(this.caps.connectorCapA(s.id, id, now), reportedCap(id)), pausedSince: this.pausedSince.get(key)?.since, pausedReason: this.pausedSince.get(key)?.reason,
+          unconfirmed: charging && !confirmed, phaseSwitch: switchable ? this.switches.view(key, now) : undefined,
+          queuedAt: turn?.queuedAt, runningSince: turn?.runningSince,
         };
         return { id, key, pc, txId: st?.transactionId ?? null, confirmed };
       });
@@ -190,20 +270,31 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
       gridMaxA: this.opts.grid.maxCurrentA, marginA: this.opts.grid.safetyMarginA, fallbackBudgetA: this.opts.balancer.fallbackBudgetA,
       minCurrentA: this.opts.balancer.minCurrentA, minPauseMs: this.opts.balancer.minPauseS * 1000, siteCapA: this.caps.siteCapA(now),
       source, connectors: rows.flatMap((r) => r.conns.map((c) => c.pc)), now, heldNonEvA: this.trustedNonEv,
+      maxUnbalanceA: this.opts.grid.maxUnbalanceA, rotationMs: (b.rotationMinutes ?? 15) * 60_000, externalLimitA: this.deps.externalLimit?.limitA(now),
     });
     this.trustedNonEv = p.trustedNonEvA;
-    this.pausedSince = new Map(p.paused.map((x) => [x.key, x.since]));
-    const shares = this.shares(rows.map((r) => ({ id: r.s.id, ...r.w })));
-    for (const { s, w, ctl, conns } of rows) {
+    this.pausedSince = new Map(p.paused.map((x) => [x.key, { since: x.since, reason: x.reason }]));
+    this.turns = p.turns;
+    for (const [key, n] of p.numberPhases) {
+      if (!this.switches.apply(key, n, now)) continue;
+      const [chargerId, connectorId] = [key.slice(0, key.lastIndexOf('/')), Number(key.slice(key.lastIndexOf('/') + 1))];
+      const st = this.switches.get(key)!;
+      this.event({ type: 'phases-switched', chargerId, connectorId, kind: 'info', detail: `to ${n} phase${n === 1 ? '' : 's'} (switch ${st.switches} of this session)` });
+    }
+    const shares = this.fallback.shares(rows.map((r) => ({
+      id: r.s.id, wiring: r.w, managed: !!r.ctl && !r.ctl.unbalanceable,
+      conns: r.conns.map((c) => ({ key: c.key, sessionStartedAt: c.pc.sessionStartedAt, session: c.pc.charging })),
+    })));
+    for (const { w, ctl, conns } of rows) {
       if (!ctl) continue;
       const wants = new Map<number, ConnectorWant>();
       for (const c of conns) {
         wants.set(c.id, {
           wantA: p.limitsA.get(c.key) ?? 0, charging: c.pc.charging, transactionId: c.txId,
-          phases: (p.phases.get(c.key) ?? w.phases) as 1 | 2 | 3, holdIncrease: p.increaseHeld.has(c.key),
+          phases: (p.phases.get(c.key) ?? w.phases) as 1 | 2 | 3, holdIncrease: p.increaseHeld.has(c.key), numberPhases: p.numberPhases.get(c.key),
         });
       }
-      ctl.update(wants, shares.get(s.id) ?? 0);
+      ctl.update(wants, new Map(conns.map((c) => [c.id, shares.get(c.key) ?? 0])));
     }
     this.publish(now, source, p, rows);
   }
@@ -218,10 +309,12 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     return (connectorId) => reportedCapA(limits, { ...ctx, connectorId });
   }
 
-  /** The dead man's switch shares over every configured charger plus unknown ones now connected. */
-  private shares(connected: Array<Wiring & { id: string }>): Map<string, number> {
-    const all = [...this.opts.chargers, ...connected.filter((c) => !this.opts.chargers.some((k) => k.id === c.id))];
-    return fallbackShares(all, this.opts.balancer.fallbackBudgetA, this.opts.balancer.minCurrentA);
+  /** Every change of the external limit is an event; a rejected payload is an alarm. */
+  private externalEvent(c: ExternalLimitChange): void {
+    const detail = c.kind === 'set' ? `external limit ${c.maxCurrentA.join('/')} A per phase until ${new Date(c.until).toISOString()}`
+      : c.kind === 'rejected' ? `external limit payload rejected, nothing changed: ${c.error}`
+      : `external limit ${c.kind}: back to site.grid.maxCurrentA (${this.opts.grid.maxCurrentA} A)`;
+    this.event({ type: 'external-limit', kind: c.kind === 'rejected' ? 'alarm' : 'info', reason: c.kind, detail });
   }
 
   private ctlFor(s: ChargerSession, w: Wiring): ChargerProfiles | undefined {
@@ -231,23 +324,38 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     // charger that reconnected without booting, after the boot grace (local/connect.ts). Until then a
     // charging connector of it is counted at its full max (plan.ts), never limited to 0 A.
     if (s.capabilities === null) return undefined;
+    // smartCharging false: never sent a profile; plan.ts reserves it at its max (managed: false).
+    if (s.config?.smartCharging === false) return undefined;
+    // Capabilities can be known a moment before 'configured' arrives (the store write between):
+    // remember the ladder position from now on, so that event does not start the ladder afresh.
+    if (!this.known.has(s.id)) this.known.set(s.id, { caps: s.capabilities, step: 0 });
     const known = this.known.get(s.id);
     const caps = s.capabilities;
     const b = this.opts.balancer;
+    const defaultLadder = profileLadder(caps.rateUnits);
+    const report = this.deps.probeReports?.get(s.id) ?? null;
+    const ladder = ladderFromProbe(report, defaultLadder) ?? defaultLadder;
     const ctl = new ChargerProfiles(
       {
-        chargerId: s.id, ladder: profileLadder(caps.rateUnits), fallbackUnits: unitsFor(caps.rateUnits),
+        chargerId: s.id, ladder, fallbackUnits: unitsFor(caps.rateUnits),
         stack: stackLevels({ fallback: b.fallbackStackLevel, dynamic: b.dynamicStackLevel }, caps.maxStackLevel),
         chargerPhases: w.phases, nominalVoltageV: this.opts.grid.nominalVoltageV, validityS: this.validityS,
         rules: { increaseIntervalMs: b.increaseIntervalS * 1000, minIncreaseA: 1 }, carReactionMs: b.carReactionS * 1000,
       },
       {
-        send: (id, req, timeoutMs) => this.pacer.run(() => this.deps.registry.send(id, 'SetChargingProfile', req, { timeoutMs })),
-        now: this.now, log: this.deps.log, event: (e) => this.event(e),
+        send: (id, req, timeoutMs) => this.pacer.run(() => this.deps.registry.send(id, 'SetChargingProfile', req, { timeoutMs: Math.min(timeoutMs, SEND_TIMEOUT_S * 1000) })),
+        now: this.now, log: this.deps.log,
+        // A charger found to take no profile is reserved at its max from the very next step, not the next sample.
+        event: (e) => (this.event(e), e.type === 'charger-unbalanceable' && this.schedule()),
       },
     );
     ctl.step = known?.step ?? 0;
     ctl.unbalanceable = ctl.step >= ctl.opts.ladder.length;
+    if (ladder.length === 0 && !known?.probeReported) {
+      // Known from its probe: no form to try. Treated like a charger with smartCharging false, and said so.
+      if (known) known.probeReported = true;
+      this.event({ type: 'charger-unbalanceable', chargerId: s.id, detail: `its probe (${report?.at}) found no SetChargingProfile form it accepts; reserved at its full max` });
+    }
     this.ctls.set(s.id, ctl);
     return ctl;
   }
@@ -264,6 +372,9 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
 
   private publish(ts: number, source: BudgetSource, p: Plan, rows: Row[]): void {
     this.snapshot = buildState(ts, source, !!this.meterService, this.meterService?.last ?? null, p, rows);
+    for (const c of this.snapshot.chargers) c.probe = this.probeSummary(c.chargerId);
+    const ext = this.deps.externalLimit?.view();
+    this.snapshot.externalLimit = ext ? { maxCurrentA: ext.maxCurrentA, until: ext.until } : null;
     this.announce(p, rows);
     const sig = stateSignature(this.snapshot);
     if (sig !== this.signature) {

@@ -7,6 +7,7 @@ import type { LiveMeasurements } from '../local/live.js';
 import { mayBeCharging } from '../local/connectors.js';
 import type { BalancerState, ChargerView, ConnectorView } from './events.js';
 import type { BudgetSource, Plan, PlanConnector } from './plan.js';
+import { pauseWords } from './transitions.js';
 import type { ChargerProfiles } from './sender.js';
 import type { MeterReading } from '../../drivers/meters/index.js';
 
@@ -30,6 +31,7 @@ export function measured(live: LiveMeasurements | undefined, phases: number): Ar
 
 export interface Row {
   s: ChargerSession;
+  w: Wiring;
   ctl?: ChargerProfiles;
   /** confirmed: see ConnectorState.confirmed (true where nothing was restored). */
   conns: Array<{ id: number; key: string; pc: PlanConnector; confirmed: boolean }>;
@@ -40,10 +42,14 @@ export function buildState(ts: number, source: BudgetSource, hasMeter: boolean, 
   const connectors: ConnectorView[] = rows.flatMap(({ s, ctl, conns }) => conns.map((c) => ({
     chargerId: s.id, connectorId: c.id, charging: c.pc.charging, confirmed: c.confirmed, wantA: p.limitsA.get(c.key) ?? null,
     ...(ctl ? ctl.view(c.id) : { limitA: null, acceptedA: null }), paused: reasons.get(c.key),
+    ...(reasons.has(c.key) ? { pausedWhy: pauseWords(reasons.get(c.key)!) } : {}),
+    fallbackA: ctl && !ctl.unbalanceable ? ctl.fallbackOf(c.id).limitA : null,
+    ...(p.numberPhases.has(c.key) ? { numberPhases: p.numberPhases.get(c.key) } : {}),
   })));
   const chargers: ChargerView[] = rows.map(({ s, ctl }) => ({
     chargerId: s.id, managed: !!ctl && !ctl.unbalanceable, unbalanceable: !!ctl?.unbalanceable, form: ctl?.form?.form ?? null,
     unit: ctl?.form?.unit ?? null, fallbackA: ctl?.fallbackState.limitA ?? null, fallbackInstalled: !!ctl?.fallbackState.installed,
+    smartCharging: s.config?.smartCharging !== false,
   }));
   return {
     ts, mode: p.mode, source: source.kind, stale: hasMeter && source.kind === 'fallback',
@@ -55,5 +61,7 @@ export function buildState(ts: number, source: BudgetSource, hasMeter: boolean, 
 
 /** What makes a new 'state' worth emitting: budgets to the ampere, so meter noise does not publish every second. */
 export function stateSignature(st: BalancerState): string {
-  return JSON.stringify([st.mode, st.source, st.budgetA.map(Math.round), st.connectors.map((c) => [c.charging, c.confirmed, c.limitA, c.paused]), st.chargers]);
+  return JSON.stringify([
+    st.mode, st.source, st.budgetA.map(Math.round), st.connectors.map((c) => [c.charging, c.confirmed, c.limitA, c.paused, c.fallbackA, c.numberPhases]), st.chargers, st.externalLimit,
+  ]);
 }

@@ -24,7 +24,14 @@ const PAUSE_WORDS: Record<PauseReason, string> = {
   'max-below-minimum': 'its maxCurrentA is below balancer.minCurrentA',
   'cap-below-minimum': "the cloud's limit for it is below balancer.minCurrentA",
   'invalid-phases': 'its phase wiring is invalid',
+  unbalance: 'the minimum current on its phase would exceed site.grid.maxUnbalanceA between phases',
+  rotated: 'it had its turn (balancer.rotationMinutes); a waiting session of the same priority charges now',
 };
+
+/** Why a session is held at 0 A, in an installer's words (status, events). */
+export function pauseWords(reason: string): string {
+  return (PAUSE_WORDS as Record<string, string>)[reason] ?? reason;
+}
 
 export function modeNotice(from: BalancerMode, to: BalancerMode): Notice | null {
   if (from === to) return null;

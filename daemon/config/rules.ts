@@ -78,6 +78,19 @@ export function semanticWarnings(config: Config): string[] {
     const n = [...String(u.password ?? '')].length;
     if (n > 0 && n < MIN_WEB_PASSWORD) out.push(`web.users[${i}].password: ${n} characters; use at least ${MIN_WEB_PASSWORD}`);
   });
+  const b = config.balancer;
+  // Unset: one session per charger that takes profiles (a site where every charger is in use).
+  const managed = config.chargers.filter((c) => c.smartCharging !== false).length;
+  const expected = b.expectedSessions ?? managed;
+  const fit = Math.floor(b.fallbackBudgetA / b.minCurrentA + 1e-9);
+  if (expected > 0 && fit < expected) {
+    const which = b.expectedSessions === undefined ? `sessions (one per charger; set balancer.expectedSessions to say otherwise)` : `expected sessions (balancer.expectedSessions)`;
+    out.push(
+      `balancer.fallbackBudgetA: ${b.fallbackBudgetA} A per phase gives only ${fit} of ${expected} ${which} the minimum of ` +
+        `${b.minCurrentA} A once the controller is gone; the others stop until it is back`,
+    );
+  }
+  if (config.mqtt === undefined && b.externalLimit) out.push('balancer.externalLimit: set, but there is no mqtt section to receive it from');
   return out;
 }
 

@@ -13,6 +13,10 @@ export interface ChargerConfig {
   /** Filled in by the loader when omitted: L1 for 1-phase, L1L2L3 for 3-phase. */
   phaseRotation: PhaseRotation;
   priority: number;
+  /** false: takes no charging profiles; reserved at maxCurrentA and reported. Default true. */
+  smartCharging?: boolean;
+  /** true: honours numberPhases, so the balancer may switch a session between 3 and 1 phases. Default false. */
+  phaseSwitching?: boolean;
 }
 
 export interface LocalConfig {
@@ -117,7 +121,7 @@ export interface HealthConfig {
 }
 
 export interface Config {
-  site: { id: string; grid: { maxCurrentA: number; safetyMarginA: number; nominalVoltageV: number } };
+  site: { id: string; grid: { maxCurrentA: number; safetyMarginA: number; nominalVoltageV: number; /** Largest EV-current difference between phases, A; unset: none. */ maxUnbalanceA?: number } };
   local: LocalConfig;
   chargers: ChargerConfig[];
   upstream?: UpstreamConfig;
@@ -135,6 +139,16 @@ export interface Config {
     profileValidityS?: number;
     fallbackStackLevel: number;
     dynamicStackLevel: number;
+    /** A session that ran this long yields to a waiting one of the same priority; 0: never. */
+    rotationMinutes?: number;
+    /** Phase switching hysteresis: least time between two switches of a session, s. */
+    phaseSwitchMinIntervalS?: number;
+    /** Phase switching: most switches per session. */
+    phaseSwitchMaxPerSession?: number;
+    /** Sessions the fallback should carry at the minimum current; `check` warns when it cannot. */
+    expectedSessions?: number;
+    /** A lower grid limit from an EMS / grid operator over MQTT. */
+    externalLimit?: { mqttTopic: string; maxValidForS?: number };
   };
   store: { path: string };
   mqtt?: MqttConfig;

@@ -47,11 +47,17 @@ export function renderSnapshot(s: Any): string {
     out.push(`  budget   ${phases(b.budgetA)}`);
     if (b.meter) out.push(`  meter    ${phases(b.meter.currentA)}`);
     out.push(`  EV draw  ${phases(b.evDrawA)}`);
+    if (b.externalLimit) out.push(`  external limit ${phases(b.externalLimit.maxCurrentA)} until ${new Date(b.externalLimit.until).toISOString()}`);
     for (const c of b.connectors ?? []) {
       if (!c.charging && !c.limitA) continue;
-      out.push(`  ${c.chargerId}/${c.connectorId}: limit ${c.limitA ?? '-'} A (accepted ${c.acceptedA ?? '-'} A)${c.paused ? ` paused: ${c.paused}` : ''}`);
+      const extra = `${c.fallbackA ? `, fallback ${c.fallbackA} A` : ''}${c.numberPhases ? `, ${c.numberPhases} phase${c.numberPhases === 1 ? '' : 's'}` : ''}`;
+      out.push(`  ${c.chargerId}/${c.connectorId}: limit ${c.limitA ?? '-'} A (accepted ${c.acceptedA ?? '-'} A${extra})${c.paused ? ` paused: ${c.paused}${c.pausedWhy ? ` (${c.pausedWhy})` : ''}` : ''}`);
     }
-    for (const c of b.chargers ?? []) if (c.unbalanceable) out.push(`  ${c.chargerId}: accepts no charging profile; counted at its max`);
+    for (const c of b.chargers ?? []) {
+      if (c.smartCharging === false) out.push(`  ${c.chargerId}: smartCharging false: reserved at its max, never sent profiles`);
+      else if (c.unbalanceable) out.push(`  ${c.chargerId}: accepts no charging profile; counted at its max`);
+      if (c.probe) out.push(`  ${c.chargerId}: probed ${c.probe.at}: ${c.probe.summary}`);
+    }
   }
   const m = s.meter;
   if (m) {

@@ -10,7 +10,8 @@ export function controlSocketPath(storePath: string): string {
   return join(dirname(storePath), 'control.sock');
 }
 
-export type ControlHandler = (request: { cmd: string }) => unknown;
+/** One request line: `cmd` and, for some commands, arguments (e.g. probe-charger's `id`). May answer later (a Promise). */
+export type ControlHandler = (request: { cmd: string; [arg: string]: unknown }) => unknown;
 
 export class ControlServer {
   private server: Server | null = null;
@@ -57,12 +58,18 @@ export class ControlServer {
         let answer: unknown;
         try {
           const req = JSON.parse(line) as { cmd?: unknown };
-          answer = typeof req.cmd === 'string' ? this.handler({ cmd: req.cmd }) : { error: 'request must be {"cmd": "..."}' };
+          answer = req !== null && typeof req === 'object' && typeof req.cmd === 'string' ? this.handler(req as { cmd: string }) : { error: 'request must be {"cmd": "..."}' };
         } catch (err) {
           answer = { error: err instanceof SyntaxError ? 'request is not JSON' : (err as Error).message };
           if (!(err instanceof SyntaxError)) this.log.error('control request failed', { err: (err as Error).message });
         }
-        sock.write(JSON.stringify(answer) + '\n');
+        if (answer instanceof Promise) {
+          // A long command (probe-charger) answers when done; its failure is the answer, never a crash.
+          answer.then(
+            (a) => !sock.destroyed && sock.write(JSON.stringify(a) + '\n'),
+            (err: Error) => !sock.destroyed && sock.write(JSON.stringify({ error: err.message }) + '\n'),
+          );
+        } else sock.write(JSON.stringify(answer) + '\n');
       }
     });
   }
@@ -92,7 +99,7 @@ function notRunning(err: NodeJS.ErrnoException, path: string): string {
 }
 
 /** Client side: one request, one answer. */
-export function queryControl(path: string, cmd: string, timeoutMs = 5000): Promise<unknown> {
+export function queryControl(path: string, cmd: string, timeoutMs = 5000, args: Record<string, unknown> = {}): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const sock = new Socket();
     let buf = '';
@@ -116,6 +123,6 @@ export function queryControl(path: string, cmd: string, timeoutMs = 5000): Promi
         reject(err);
       }
     });
-    sock.connect(path, () => sock.write(JSON.stringify({ cmd }) + '\n'));
+    sock.connect(path, () => sock.write(JSON.stringify({ ...args, cmd }) + '\n'));
   });
 }

@@ -230,4 +230,17 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'charger compatibility probe reports (probe charger)',
+    sql: `
+      -- The latest report of \`site-controller probe charger ID\` per charger: which profile forms it
+      -- accepts. The balancer's ladder starts from it; \`status\` shows its summary.
+      CREATE TABLE charger_probes (
+        charger_id TEXT PRIMARY KEY,
+        probed_at INTEGER NOT NULL,
+        report TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -75,6 +75,8 @@ export class MqttPublisher extends EventEmitter<{ connect: []; disconnect: []; d
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   readonly counters = { connects: 0, published: 0 };
+  /** Topics read from the broker (e.g. balancer.externalLimit), re-subscribed on every connect (clean sessions). */
+  private readonly subs = new Map<string, (payload: Buffer) => void>();
 
   constructor(private readonly opts: PublisherOptions) {
     super();
@@ -114,6 +116,17 @@ export class MqttPublisher extends EventEmitter<{ connect: []; disconnect: []; d
     const client = mqtt.connect(o.url, options);
     this.client = client;
     client.on('connect', () => this.onConnect());
+    client.on('message', (topic, payload) => {
+      const fn = this.subs.get(topic);
+      // A handler's bug must not take the MQTT client (and telemetry) down.
+      if (fn) {
+        try {
+          fn(payload);
+        } catch (err) {
+          this.opts.log.error('MQTT message handler failed', { topic, err: (err as Error).message });
+        }
+      }
+    });
     client.on('close', () => this.onClose());
     client.on('error', (err) => this.onError(err));
     // mqtt.js arms its timer with options.reconnectPeriod after each failed attempt;
@@ -121,6 +134,19 @@ export class MqttPublisher extends EventEmitter<{ connect: []; disconnect: []; d
     client.on('reconnect', () => {
       this.backoffMs = Math.min(this.maxBackoffMs, this.backoffMs * 2);
       client.options.reconnectPeriod = Math.round(this.backoffMs * (0.8 + Math.random() * 0.4));
+    });
+  }
+
+  /** Reads a topic (exact name, no wildcards); works across reconnects. */
+  subscribe(topic: string, onMessage: (payload: Buffer) => void): void {
+    this.subs.set(topic, onMessage);
+    if (this.up) this.subscribeNow(topic);
+  }
+
+  private subscribeNow(topic: string): void {
+    this.client?.subscribe(topic, { qos: 1 }, (err) => {
+      if (err) this.opts.log.warn('MQTT subscribe failed', { topic, err: err.message });
+      else this.opts.log.debug('MQTT subscribed', { topic });
     });
   }
 
@@ -198,6 +224,7 @@ export class MqttPublisher extends EventEmitter<{ connect: []; disconnect: []; d
     this.opts.log.info('MQTT connected', { url: safeUrl(this.opts.url), connects: this.counters.connects });
     // Everything retained goes again, status first so the Will's "offline" is replaced at once.
     this.outbox.markAllRetained();
+    for (const topic of this.subs.keys()) this.subscribeNow(topic);
     this.emit('connect');
     this.scheduleFlush();
   }

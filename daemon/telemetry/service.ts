@@ -99,6 +99,11 @@ export class TelemetryService extends EventEmitter<{ connect: []; disconnect: []
     return this.publisher.stats();
   }
 
+  /** Reads a topic from the broker (balancer.externalLimit). */
+  subscribe(topic: string, onMessage: (payload: Buffer) => void): void {
+    this.publisher.subscribe(topic, onMessage);
+  }
+
   /** Connects in the background and starts following the chargers. Never waits for the broker. */
   start(): void {
     if (this.started) return;

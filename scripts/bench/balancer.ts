@@ -20,6 +20,7 @@ import { gridPhasesOf, type ChargerWiring, type PerPhase } from '../../daemon/ba
 import { SimCharger } from '../sim/charger-sim.js';
 import { MeterSim } from '../sim/meter-sim.js';
 import { report, percentile, freePort } from './lib.js';
+import { benchBalancerGen2 } from './balancer-gen2.js';
 
 const TRIALS = Number(process.env.BENCH_BALANCER_TRIALS ?? 40);
 
@@ -244,4 +245,5 @@ export async function benchBalancer(): Promise<void> {
   allocationCost();
   closedLoop();
   await reaction();
+  await benchBalancerGen2();
 }

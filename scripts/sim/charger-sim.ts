@@ -65,6 +65,7 @@ export class SimCharger extends SimChargerState {
     const conn = this.conn(connectorId);
     conn.carPhases = car.carPhases ?? conn.carPhases;
     conn.carMaxA = car.carMaxA ?? conn.carMaxA;
+    conn.phasesUsed = this.usedPhases(connectorId, conn);
     const res = await this.statusChange(connectorId, 'Preparing');
     if (this.v201 && this.options.txStartPoint === 'EVConnected' && conn.transactionId === undefined) {
       this.advance(connectorId, conn);

@@ -20,7 +20,7 @@ const WIRED: Record<SimPhaseRotation, number[]> = {
 /** What the meter needs from a charger; a SimCharger fits. */
 export interface DrawSource {
   readonly phases: 1 | 3;
-  readonly connectors: ReadonlyMap<number, { drawA: number; carPhases: 1 | 3 }>;
+  readonly connectors: ReadonlyMap<number, { drawA: number; carPhases: 1 | 3; phasesUsed?: number }>;
 }
 
 /** 'silent': requests are never answered; 'nan': currents read NaN (a meter returning garbage). */
@@ -93,7 +93,7 @@ export class MeterSim extends EventEmitter<{ read: [currentA: Phases3] }> {
     const out: Phases3 = [...this.baseA];
     for (const [src, wired] of this.sources) {
       for (const conn of src.connectors.values()) {
-        const used = Math.min(conn.carPhases, src.phases);
+        const used = conn.phasesUsed ?? Math.min(conn.carPhases, src.phases);
         for (let i = 0; i < used; i++) out[wired[i]!]! += conn.drawA;
       }
     }

@@ -144,7 +144,11 @@ export function profileProblem(sim: SimChargerState, c: number, p: ChargingProfi
   return undefined;
 }
 
+/** Smart-charging CALLs a charger without the feature answers with NotSupported (both versions). */
+export const SMART_CHARGING_CALLS = new Set(['SetChargingProfile', 'ClearChargingProfile', 'GetCompositeSchedule']);
+
 export function answerCall(sim: SimCharger, action: string, p: any): Answer {
+  if (sim.options.smartCharging === false && SMART_CHARGING_CALLS.has(action)) return fail('NotSupported', `${action}: this charger has no smart charging`);
   const bad = checkShape(SHAPES, action, p);
   if (bad) return bad;
   switch (action) {

@@ -136,6 +136,34 @@ export class ProfileStore {
     return Math.min(own ?? Infinity, cap ?? Infinity);
   }
 
+  /**
+   * The numberPhases of the period in force for a connector at t (TxProfile, else TxDefaultProfile,
+   * as limitAt picks them); undefined when none applies or it says none.
+   */
+  numberPhasesAt(connectorId: number, t: number, txStart?: number): number | undefined {
+    if (connectorId <= 0) return undefined;
+    const own = this.pickItem(t, txStart, (i) => i.profile.chargingProfilePurpose === 'TxProfile' && i.connectorId === connectorId) ??
+      this.pickItem(t, txStart, (i) => i.profile.chargingProfilePurpose === 'TxDefaultProfile' && (i.connectorId === connectorId || i.connectorId === 0));
+    if (!own) return undefined;
+    const elapsedS = (t - this.startOf(own, t, txStart)) / 1000;
+    let period: SchedulePeriod | undefined;
+    for (const p of own.periods) {
+      if (p.startPeriod > elapsedS) break;
+      period = p;
+    }
+    return period?.numberPhases;
+  }
+
+  private pickItem(t: number, txStart: number | undefined, match: (i: Installed) => boolean): Installed | undefined {
+    let best: Installed | undefined;
+    for (const i of this.items) {
+      if (!match(i) || this.valueAt(i, t, txStart) === undefined) continue;
+      const lvl = i.profile.stackLevel;
+      if (!best || lvl > best.profile.stackLevel || (lvl === best.profile.stackLevel && best.connectorId === 0)) best = i;
+    }
+    return best;
+  }
+
   /** The first instant after `after` at which limitAt(connectorId) may change. */
   nextChange(after: number, connectorId: number, txStart?: number): number | undefined {
     let next = Infinity;

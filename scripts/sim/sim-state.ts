@@ -38,6 +38,10 @@ export interface SimChargerOptions {
   maxStackLevel?: number;
   /** Phase voltage for W <-> A and for energy counting. */
   voltage?: number;
+  /** false: no smart charging at all (SetChargingProfile, ClearChargingProfile, GetCompositeSchedule: CALLERROR NotSupported). */
+  smartCharging?: boolean;
+  /** true: honours numberPhases in a profile period (ConnectorSwitch3to1PhaseSupported): the car then draws on that many phases. */
+  phaseSwitching?: boolean;
   /** How many received CALLs `received` keeps (oldest dropped). */
   receivedLimit?: number;
 }
@@ -58,6 +62,8 @@ export interface ConnectorState {
   energyWh: number;
   carPhases: 1 | 3;
   carMaxA: number;
+  /** Phases the car draws on now: its own, the charger's, and (phaseSwitching) the profile's numberPhases. */
+  phasesUsed?: number;
 }
 
 export class SimChargerState extends SimRpc {
@@ -99,6 +105,12 @@ export class SimChargerState extends SimRpc {
     }
     this.configuration = defaultConfiguration(n, options.allowedRateUnits ?? 'Current,Power');
     if (options.maxStackLevel !== undefined) this.configuration.get('ChargeProfileMaxStackLevel')!.value = String(options.maxStackLevel);
+    if (options.phaseSwitching) this.configuration.set('ConnectorSwitch3to1PhaseSupported', { value: 'true', readonly: true });
+    if (options.smartCharging === false) {
+      // A charger without the SmartCharging feature profile: none of its keys, and it says so.
+      for (const k of ['ChargeProfileMaxStackLevel', 'ChargingScheduleAllowedChargingRateUnit', 'ChargingScheduleMaxPeriods', 'MaxChargingProfilesInstalled']) this.configuration.delete(k);
+      this.configuration.get('SupportedFeatureProfiles')!.value = 'Core,FirmwareManagement,LocalAuthListManagement,Reservation,RemoteTrigger';
+    }
     this.profiles = new ProfileStore(this.phases, this.voltage);
     if (options.protocol === 'ocpp2.0.1') this.v201 = new Messages201(this);
   }
@@ -220,7 +232,7 @@ export class SimChargerState extends SimRpc {
       return this.v201.meterValues(connectorId, r, context, opts.timestamp);
     }
     const amps = opts.currentA ?? conn.drawA;
-    const used = Math.min(conn.carPhases, this.phases);
+    const used = this.usedPhases(connectorId, conn);
     const sv = (measurand: string, value: string, unit: string, phase?: string) => ({
       value,
       context,
@@ -260,7 +272,7 @@ export class SimChargerState extends SimRpc {
   readings(connectorId: number, opts: { energyWh?: number; currentA?: number; powerW?: number; offeredA?: number } = {}): Readings {
     const conn = this.conn(connectorId);
     const amps = opts.currentA ?? conn.drawA;
-    const used = Math.min(conn.carPhases, this.phases);
+    const used = this.usedPhases(connectorId, conn);
     const currentsA: number[] = [];
     // The charger reports its own L1..L3; a 1-phase car draws on L1 only.
     for (let ph = 1; ph <= this.phases; ph++) currentsA.push(ph <= used ? amps : 0);
@@ -382,8 +394,19 @@ export class SimChargerState extends SimRpc {
     }, Math.min(next - now + 1, 2 ** 31 - 1));
   }
 
+  /** Phases the car on this connector draws on now (see ConnectorState.phasesUsed). */
+  usedPhases(c: number, conn: ConnectorState = this.conn(c)): number {
+    let n = Math.min(conn.carPhases, this.phases);
+    if (this.options.phaseSwitching) {
+      const asked = this.profiles.numberPhasesAt(c, Date.now(), this.tx.get(c)?.startedAt);
+      if (asked !== undefined) n = Math.min(n, asked);
+    }
+    return n;
+  }
+
   private updateDraw(c: number, conn: ConnectorState): void {
     this.advance(c, conn);
+    conn.phasesUsed = this.usedPhases(c, conn);
     conn.drawA = conn.transactionId === undefined || this.tx.get(c)?.awaitingAuth ? 0 : Math.max(0, Math.min(conn.limitA ?? Infinity, conn.carMaxA, this.maxCurrentA));
     // Like a real charger, report being paused by (or resumed from) the CSMS's limit.
     if (conn.transactionId !== undefined && (conn.status === 'Charging' || conn.status === 'SuspendedEVSE')) {
@@ -402,7 +425,7 @@ export class SimChargerState extends SimRpc {
   protected advance(c: number, conn: ConnectorState): void {
     const now = Date.now();
     const last = this.meterAt.get(c) ?? now;
-    conn.energyWh += (conn.drawA * this.voltage * Math.min(conn.carPhases, this.phases) * (now - last)) / 3_600_000;
+    conn.energyWh += (conn.drawA * this.voltage * this.usedPhases(c, conn) * (now - last)) / 3_600_000;
     this.meterAt.set(c, now);
   }
 

@@ -40,7 +40,7 @@ export const limitIs = (sim: SimCharger, pred: (a: number | null) => boolean, co
   until(() => pred(limitOf(sim, connectorId)), { label: `${sim.id}/${connectorId}'s limit (now ${limitOf(sim, connectorId)})` }, [sim, 'limit']);
 
 /** A daemon reading a meter sim, with these chargers (1 connector / EVSE each) booted and managed by the balancer. */
-export async function closedLoop(t: TestContext, specs: Spec[], opts: { gridA?: number; baseA: Phases3 }): Promise<Loop> {
+export async function closedLoop(t: TestContext, specs: Spec[], opts: { gridA?: number; baseA: Phases3; balancer?: Record<string, unknown>; chargers?: Record<string, unknown> }): Promise<Loop> {
   const meter = await MeterSim.start({ baseA: opts.baseA });
   const sims = new Map<string, SimCharger>();
   let site: TestSite | undefined;
@@ -55,10 +55,10 @@ export async function closedLoop(t: TestContext, specs: Spec[], opts: { gridA?: 
     deps: { meterBackoff: { initialMs: 20, maxMs: 100 } },
     overrides: {
       site: { grid: { maxCurrentA: opts.gridA ?? GRID_A, safetyMarginA: 2, nominalVoltageV: 230 } },
-      chargers: specs.map((c) => ({ id: c.id, password: `pw-${c.id}`, connectors: c.connectors ?? 1, phases: c.phases, phaseRotation: c.rotation, maxCurrentA: c.maxA })),
+      chargers: specs.map((c) => ({ id: c.id, password: `pw-${c.id}`, connectors: c.connectors ?? 1, phases: c.phases, phaseRotation: c.rotation, maxCurrentA: c.maxA, ...opts.chargers })),
       meter: { model: 'sdm630', transport: 'tcp', host: meter.host, port: meter.port, unitId: 1, pollIntervalMs: POLL_MS, timeoutMs: TIMEOUT_MS, staleAfterMs: STALE_MS },
       // The simulated cars follow a limit at once.
-      balancer: { fallbackBudgetA: 16, increaseIntervalS: 0.3, minPauseS: 1, profileValidityS: 2, carReactionS: 0.3 },
+      balancer: { fallbackBudgetA: 16, increaseIntervalS: 0.3, minPauseS: 1, profileValidityS: 2, carReactionS: 0.3, ...opts.balancer },
     },
   });
   const balancer = site.daemon.balancer!;

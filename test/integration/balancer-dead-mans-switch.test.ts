@@ -69,9 +69,11 @@ test('W-only charger: the dead man\'s switch it is left with holds a 1-phase car
   assert.equal(view.fallbackA, 8, 'one charger, one connector: the whole 8 A fallback budget');
   await stopSite();
   // Only the switch is left once the dynamic limit has lapsed.
+  // Per connector since issue 13: 0 A on connector 0 (any connector without its own), the share on connector 1.
   const left = charger.profiles.list().filter((p) => !p.profile.validTo);
-  assert.equal(left.length, 1);
-  const s = left[0]!.profile.chargingSchedule;
+  assert.deepEqual(left.map((p) => p.connectorId).sort(), [0, 1]);
+  assert.equal(left.find((p) => p.connectorId === 0)!.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit, 0);
+  const s = left.find((p) => p.connectorId === 1)!.profile.chargingSchedule;
   assert.equal(s.chargingRateUnit, 'W');
   const limitW = s.chargingSchedulePeriod[0]!.limit;
   // A charger that divides by the car's real phase count gives this 1-phase car limitW / V on its phase.

@@ -2,7 +2,7 @@
 // the plan from meter + chargers to per-connector limits.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { decideLimit, fallbackShares, quantizeLimit } from '../../daemon/balancer/limits.js';
+import { decideLimit, fallbackShares, quantizeLimit, type FallbackConnector } from '../../daemon/balancer/limits.js';
 import { plan, type PlanConnector, type PlanInput } from '../../daemon/balancer/plan.js';
 import { estimateDraw, nonEvLoadEstimate } from '../../daemon/balancer/estimate.js';
 
@@ -28,18 +28,32 @@ test('limits are whole amperes, rounded down; a fractional minimum keeps its ten
   assert.equal(quantizeLimit(6.9, 6.5), 6.9);
 });
 
-test('fallback shares: every connector of every charger at once fits the budget on each phase', () => {
+const W3 = { phases: 3, phaseRotation: 'L1L2L3' } as const;
+const fc = (key: string, session: boolean, over: Partial<FallbackConnector> = {}): FallbackConnector =>
+  ({ key, wiring: W3, maxCurrentA: 32, priority: 0, sessionStartedAt: 0, session, ...over });
+
+test('fallback shares: only connectors with a session share the budget; idle ones get 0', () => {
   const shares = fallbackShares([
-    { id: 'A', connectors: 2, maxCurrentA: 32, phases: 3, phaseRotation: 'L1L2L3' },
-    { id: 'B', connectors: 1, maxCurrentA: 32, phases: 1, phaseRotation: 'L2' },
-    { id: 'C', connectors: 1, maxCurrentA: 7, phases: 1, phaseRotation: 'L3' },
+    fc('A/1', true), fc('A/2', true), fc('A/3', false), fc('A/4', false),
+    fc('B/1', true, { wiring: { phases: 1, phaseRotation: 'L2' } }),
+    fc('C/1', true, { wiring: { phases: 1, phaseRotation: 'L3' }, maxCurrentA: 7 }),
   ], 40, 6);
-  // L1: 2 connectors → 20; L2 and L3: 3 connectors → 13.3.
-  assert.equal(shares.get('A'), 13.3);
-  assert.equal(shares.get('B'), 13.3);
-  assert.equal(shares.get('C'), 7); // its own max
-  // Below the minimum current a share is useless (and rounding up would fail open): 0.
-  assert.equal(fallbackShares([{ id: 'A', connectors: 4, maxCurrentA: 32, phases: 3, phaseRotation: 'L1L2L3' }], 16, 6).get('A'), 0);
+  // L2: A/1, A/2, B/1 share 40 → 13.3 each; L3: C/1 takes its own max of 7.
+  assert.deepEqual(Object.fromEntries(shares), { 'A/1': 13.3, 'A/2': 13.3, 'A/3': 0, 'A/4': 0, 'B/1': 13.3, 'C/1': 7 });
+});
+
+test('fallback shares: 16 A for 2, 6 and 20 sessions — never between 0 and the minimum, the sum within the budget', () => {
+  for (const [n, running, each] of [[2, 2, 8], [6, 2, 8], [20, 2, 8]] as const) {
+    // Twenty configured connectors; n of them have a session (older sessions first).
+    const cs = Array.from({ length: 20 }, (_, i) => fc(`CP-${i}/1`, i < n, { sessionStartedAt: i }));
+    const shares: number[] = [...fallbackShares(cs, 16, 6).values()];
+    assert.equal(shares.filter((a) => a > 0).length, running, `${n} sessions`);
+    assert.ok(shares.every((a): boolean => a === 0 || a === each), `${n} sessions: ${shares}`);
+    assert.ok(shares.reduce((s, a) => s + a, 0) <= 16);
+  }
+  // Per-phase sums hold with 1-phase chargers on one phase and held shares of an offline charger.
+  const shares = fallbackShares([fc('X/1', true, { wiring: { phases: 1, phaseRotation: 'L1' } }), fc('Y/1', true)], 16, 6, [4, 0, 0]);
+  assert.deepEqual(Object.fromEntries(shares), { 'X/1': 6, 'Y/1': 6 }, 'L1 has 12 A left after 4 A held elsewhere');
 });
 
 function conn(key: string, over: Partial<PlanConnector> = {}): PlanConnector {

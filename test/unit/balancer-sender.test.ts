@@ -73,19 +73,26 @@ test('one call at a time per charger; first sends and decreases go before the de
   await settled();
   calls[2]!.settle();
   await settled();
-  // A first send counts as a decrease: nobody knows what the charger allows until then.
-  assert.deepEqual(calls.map((c) => describe(c.req)), ['TxDefaultProfile@1/s1 16A', 'TxDefaultProfile@2/s1 16A', 'TxDefaultProfile@0/s0 8A']);
+  calls[3]!.settle();
+  await settled();
+  calls[4]!.settle();
+  await settled();
+  // A first send counts as a decrease: nobody knows what the charger allows until then. Then the
+  // dead man's switch: 0 A on connector 0 (any connector without its own), the share per session.
+  assert.deepEqual(calls.map((c) => describe(c.req)), [
+    'TxDefaultProfile@1/s1 16A', 'TxDefaultProfile@2/s1 16A', 'TxDefaultProfile@0/s0 0A', 'TxDefaultProfile@1/s0 8A', 'TxDefaultProfile@2/s0 8A',
+  ]);
   // Connector 2 must go down while connector 1 goes up later: the decrease is sent first.
   ctl.update(new Map([[1, want(16)], [2, want(10)]]), 8);
-  assert.equal(describe(calls[3]!.req), 'TxDefaultProfile@2/s1 10A');
+  assert.equal(describe(calls[5]!.req), 'TxDefaultProfile@2/s1 10A');
   assert.equal(max(), 1);
   assert.deepEqual(ctl.limitRange(2), { lowA: 10, highA: 16, targetA: 10 }); // in flight: the car may be at either
-  calls[3]!.settle();
+  calls[5]!.settle();
   await settled();
   assert.deepEqual(ctl.limitRange(2), { lowA: 10, highA: 16, targetA: 10 }, 'accepted, but the car may still be coming down');
   clock.t += 5000;
   assert.deepEqual(ctl.limitRange(2), { lowA: 10, highA: 10, targetA: 10 });
-  assert.equal(calls.length, 4);
+  assert.equal(calls.length, 6);
 });
 
 test('increases wait for increaseInterval and a 1 A step; refresh at half the validity', async () => {
@@ -113,7 +120,8 @@ test('idle connectors carry 0, so a car that starts waits for its share', async 
   const { ctl, calls } = rig({ auto: true });
   ctl.update(new Map([[1, want(16, { charging: false, transactionId: null })]]), 0);
   await settled();
-  assert.deepEqual(calls.map((c) => describe(c.req)), ['TxDefaultProfile@1/s1 0A', 'TxDefaultProfile@0/s0 0A']);
+  // Its dead man's switch is 0 A too (on connector 0 and its own): nothing to fall back to while idle.
+  assert.deepEqual(calls.map((c) => describe(c.req)), ['TxDefaultProfile@1/s1 0A', 'TxDefaultProfile@0/s0 0A', 'TxDefaultProfile@1/s0 0A']);
 });
 
 test('rejected amperes: the same form in watts, remembered; then connector 0, then TxProfile', async () => {

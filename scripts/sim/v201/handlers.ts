@@ -4,7 +4,7 @@
 // versions behave alike and differ only on the wire. Follow-up messages go in `after`.
 import type { SimCharger } from '../charger-sim.js';
 import { isObject } from '../sim-rpc.js';
-import { answerCall, changeAvailability, checkProfile, checkShape, reserveNow, type Answer, type Kind } from '../sim-handlers.js';
+import { answerCall, changeAvailability, checkProfile, checkShape, reserveNow, SMART_CHARGING_CALLS, type Answer, type Kind } from '../sim-handlers.js';
 import { clearFilterFrom201, compositeTo201, profileFrom201 } from './mapping.js';
 import { getVariable, reportData, setVariable } from './device-model.js';
 import type { ChargingProfile } from '../sim-profiles.js';
@@ -63,6 +63,7 @@ function convertProfile(sim: SimCharger, evseId: number, cp: any): { profile?: R
 }
 
 export function answerCall201(sim: SimCharger, action: string, p: any): Answer {
+  if (sim.options.smartCharging === false && SMART_CHARGING_CALLS.has(action)) return fail('NotSupported', `${action}: this station has no smart charging`);
   const bad = checkShape(SHAPES, action, p, 'OccurrenceConstraintViolation');
   if (bad) return bad;
   switch (action) {

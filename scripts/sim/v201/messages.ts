@@ -60,7 +60,7 @@ export class Messages201 {
         ...(extra.remoteStartId !== undefined ? { remoteStartId: extra.remoteStartId } : {}),
       },
       ...(idTag !== undefined ? { idToken: idToken(idTag) } : {}),
-      numberOfPhasesUsed: Math.min(conn.carPhases, this.sim.phases),
+      numberOfPhasesUsed: this.sim.usedPhases(evseId, conn),
       ...(extra.reservationId !== undefined ? { reservationId: extra.reservationId } : {}),
       meterValue: [meterValue201({ ...this.sim.readings(evseId), energyWh: meterStartWh }, 'Transaction.Begin', new Date().toISOString())],
     });
