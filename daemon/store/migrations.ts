@@ -226,6 +226,7 @@ export const migrations: Migration[] = [
         started INTEGER NOT NULL DEFAULT 0,
         synthesized INTEGER NOT NULL DEFAULT 0,
         remote_start_id INTEGER,
+        remote_id_token TEXT, -- JSON: the cloud's IdToken of that RequestStartTransaction
         id_token_status TEXT
       );
     `,

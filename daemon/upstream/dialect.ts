@@ -33,7 +33,8 @@ export interface CloudDialect {
   readonly protocol: 'ocpp1.6' | 'ocpp2.0.1';
   /** Whether a delivered group of rows is fixed before sending (then a refused group is set aside whole). */
   readonly fixedGroups: boolean;
-  bootNotification(): unknown;
+  /** reason: why the site boots (2.0.1 says it; 1.6 cannot). */
+  bootNotification(reason: 'PowerUp' | 'RemoteReset' | 'Triggered'): unknown;
   /** The boot answer as status and heartbeat interval (s). */
   bootAnswer(res: any): { status: 'Accepted' | 'Pending' | 'Rejected'; intervalS: number };
   /** What the cloud is told about cloud connector k (0: the site); null when the version has no such message. */

@@ -87,7 +87,7 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
       if (k === undefined || !pending || pending.idTag.toLowerCase() !== p.idTag.toLowerCase()) return;
       pendingRemoteStarts.delete(k);
       if (!bindable(pending.receivedAt, entry.receivedAt, bindWindowMs(siteConfig.connectionTimeOutS()))) return;
-      service.tx201.bindRemoteStart(entry.transactionId, pending.remoteStartId);
+      service.tx201.bindRemoteStart(entry.transactionId, pending.remoteStartId, pending.idToken);
       service.remoteStarts.set(entry.transactionId, { remoteStartId: pending.remoteStartId, idToken: pending.idToken });
     });
   }

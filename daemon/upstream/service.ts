@@ -76,6 +76,8 @@ export class UpstreamService extends EventEmitter {
   readonly remoteStarts = new Map<number, { remoteStartId: number; idToken?: { idToken: string; type: string } }>();
   private readonly log: Logger;
   private readonly companions: Array<{ start(): void; stop(): void }> = [];
+  /** Why the next BootNotification happens (a 2.0.1 cloud is told). */
+  private bootReason: 'PowerUp' | 'RemoteReset' | 'Triggered' = 'PowerUp';
 
   constructor(private readonly deps: UpstreamDeps) {
     super();
@@ -184,6 +186,7 @@ export class UpstreamService extends EventEmitter {
 
   /** Soft reset from the cloud: drop the session and boot again. */
   async restartSession(): Promise<void> {
+    this.bootReason = 'RemoteReset';
     const rpc = this.rpc;
     if (rpc) await rpc.close(1000, 'soft reset');
   }
@@ -291,9 +294,10 @@ export class UpstreamService extends EventEmitter {
   /** BootNotification until Accepted (Pending: again after the interval) or Rejected. */
   private async boot(rpc: RpcConnection): Promise<'Accepted' | 'Rejected'> {
     for (;;) {
-      const res = this.dialect.bootAnswer(await rpc.call('BootNotification', this.dialect.bootNotification()));
+      const res = this.dialect.bootAnswer(await rpc.call('BootNotification', this.dialect.bootNotification(this.bootReason)));
       const interval = res.intervalS;
       if (res.status === 'Accepted') {
+        this.bootReason = 'PowerUp';
         this.heartbeatIntervalS = interval;
         this.online_(rpc);
         return 'Accepted';
@@ -340,6 +344,7 @@ export class UpstreamService extends EventEmitter {
 
   /** TriggerMessage BootNotification: boot again on the open link. */
   async reboot(): Promise<void> {
+    this.bootReason = 'Triggered';
     if (this.rpc && this.online) await this.boot(this.rpc).catch(() => {});
   }
 

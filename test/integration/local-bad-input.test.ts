@@ -133,7 +133,7 @@ test('NaN/±Infinity in a transaction message: CALLERROR naming the path, nothin
   assert.equal(journalRows(site), 0);
 });
 
-test('30 pipelined CALLs: 20 answered, the 10 beyond the queue refused, the connection stays open', async (t) => {
+test('30 pipelined CALLs: the 20 the queue holds answered, those beyond it refused, the connection stays open', async (t) => {
   const { bad } = await setup(t);
   // One synchronous burst: all 30 frames are in the server's socket buffer before it reads any.
   for (let i = 0; i < 30; i++) {
@@ -147,8 +147,13 @@ test('30 pipelined CALLs: 20 answered, the 10 beyond the queue refused, the conn
   }
   const results = [...replies.values()].filter((f) => f[0] === 3).map((f) => f[1]);
   const errors = [...replies.values()].filter((f) => f[0] === 4);
-  assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => `p${i}`));
-  assert.deepEqual(errors.map((f) => [f[1], f[2]]).sort(), Array.from({ length: 10 }, (_, i) => [`p${20 + i}`, 'ProtocolError']).sort());
+  // At least the 20 the queue holds are answered in order; the server may have finished one
+  // before the rest of the burst arrived (a loaded machine), so a few more may be. The rest,
+  // and only the rest, is refused.
+  const n = results.length;
+  assert.ok(n >= 20 && n < 30, `${n} answered`);
+  assert.deepEqual(results, Array.from({ length: n }, (_, i) => `p${i}`));
+  assert.deepEqual(errors.map((f) => [f[1], f[2]]).sort(), Array.from({ length: 30 - n }, (_, i) => [`p${n + i}`, 'ProtocolError']).sort());
   assert.match(errors[0][3], /too many outstanding CALLs/);
   // Still open and served.
   assert.equal((await within(bad.call('Heartbeat', {}), 5000, 'a Heartbeat after the burst'))[0], 3);

@@ -117,94 +117,97 @@ for (const kind of ['1.6', '2.0.1', 'mixed'] as const) {
   });
 }
 
-test('2.0.1 cloud, mixed site, kill -9 during an offline transaction and twice during replay: nothing lost, seqNos continuous, duplicates <= kills', async (t) => {
-  const dir = makeTempDir();
-  const cloud = new CloudSim201({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
-  await cloud.start();
-  let daemon: DaemonProcess | null = null;
-  const sims: SimCharger[] = [];
-  t.after(async () => {
-    await Promise.all(sims.map((x) => x.close().catch(() => {})));
-    await daemon?.kill('SIGKILL');
-    await cloud.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const config = writeConfig(dir, testConfigObject(dir, {
-    chargers: THREE_CHARGERS, upstream: upstreamSection(cloud.url, { protocol: 'ocpp2.0.1', maxMergedMeterValues: 1 }), log: { level: 'info' },
-  }));
-  // One simulator per charger for the whole test, so that the 2.0.1 one keeps its transaction id and seqNos across daemon lives.
-  const cp1 = new SimCharger({ url: 'ws://127.0.0.1:1/ocpp', id: 'CP-1', password: 'secret-1', connectors: 2, callTimeoutMs: 5000 });
-  const cp3 = new SimCharger({ url: 'ws://127.0.0.1:1/ocpp', id: 'CP-3', password: 'secret-3', connectors: 1, protocol: 'ocpp2.0.1', callTimeoutMs: 5000 });
-  cp3.on('warning', () => {});
-  sims.push(cp1, cp3);
-  const reconnect = async () => {
-    for (const x of sims) x.retarget(`ws://127.0.0.1:${daemon!.port}/ocpp`);
-    await Promise.all(sims.map((x) => x.connect()));
-  };
-  const acked: number[] = [];
-  const ack = (x: number) => acked.push(x);
-  let kills = 0;
-  const kill = async () => {
-    const closed = sims.filter((x) => x.connected).map((x) => within(new Promise<void>((resolve) => x.once('close', () => resolve())), `${x.id} to see its link drop`));
-    daemon!.proc.kill('SIGKILL');
-    await daemon!.exited;
-    kills++;
-    await Promise.all(closed);
-  };
-
-  daemon = await spawnDaemon(config);
-  await cloud.waitFor((c) => c.action === 'BootNotification', { label: "the site's BootNotification" });
-  await reconnect();
-  await Promise.all([cp1.boot(), cp3.boot()]);
-
-  // Offline: a transaction on each charger starts, the daemon dies in the middle of them.
-  await cloud.goDown();
-  await until(() => /cloud link down/.test(daemon!.output()), { label: 'the site logging the cloud link down' }, [daemon.proc.stdout!, 'data'], [daemon.proc.stderr!, 'data']);
-  const tx16 = (await cp1.startTransaction(1, 'K-16', 10_000)).transactionId as number;
-  ack(10_000);
-  await cp1.meterValues(1, tx16, { energyWh: 10_001 }).then(() => ack(10_001));
-  await cp3.startTransaction(1, 'K-201', 40_000);
-  ack(40_000);
-  const h201 = cp3.connectors.get(1)!.transactionId!;
-  await cp3.meterValues(1, h201, { energyWh: 40_001 }).then(() => ack(40_001));
-  await kill();
-  daemon = await spawnDaemon(config);
-  await reconnect();
-  // The chargers carry on with the same transactions.
-  await cp1.meterValues(1, tx16, { energyWh: 10_002 }).then(() => ack(10_002));
-  await cp1.stopTransaction(tx16, 10_100).then(() => ack(10_100));
-  await cp3.meterValues(1, h201, { energyWh: 40_002 }).then(() => ack(40_002));
-  await cp3.stopTransaction(h201, 40_100, { reason: 'EVDisconnected' }).then(() => ack(40_100));
-  await session(cp1, 2, 'K-16b', 20_000, 3, ack);
-  await Promise.all(sims.map((x) => x.close()));
-
-  // Replay, killed twice as the cloud receives a TransactionEvent (merging off: many calls).
-  for (const after of [3, 6]) {
-    let count = 0;
-    const reached = new Promise<void>((resolve) => {
-      const onCall = (c: { action: string }) => {
-        if (c.action !== 'TransactionEvent' || ++count < after) return;
-        cloud.off('call', onCall);
-        daemon!.proc.kill('SIGKILL');
-        resolve();
-      };
-      cloud.on('call', onCall);
+for (const kind of ['1.6', '2.0.1', 'mixed'] as const) {
+  test(`2.0.1 cloud, ${kind} chargers, kill -9 during an offline transaction and twice during replay: nothing lost, seqNos continuous, duplicates <= kills`, async (t) => {
+    const dir = makeTempDir();
+    const cloud = new CloudSim201({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
+    await cloud.start();
+    let daemon: DaemonProcess | null = null;
+    const sims: SimCharger[] = [];
+    t.after(async () => {
+      await Promise.all(sims.map((x) => x.close().catch(() => {})));
+      await daemon?.kill('SIGKILL');
+      await cloud.stop();
+      rmSync(dir, { recursive: true, force: true });
     });
-    await cloud.comeBack();
-    await within(reached, `the replay's TransactionEvent #${after} at the cloud`);
-    await kill();
-    await cloud.goDown();
-    daemon = await spawnDaemon(config);
-  }
-  await cloud.comeBack();
-  const ended = () => [...cloud.transactions.values()].filter((x) => x.ended).length;
-  await cloud.waitFor(() => ended() === 3, { label: 'all three transactions Ended at the cloud' });
+    const config = writeConfig(dir, testConfigObject(dir, {
+      chargers: THREE_CHARGERS, upstream: upstreamSection(cloud.url, { protocol: 'ocpp2.0.1', maxMergedMeterValues: 1 }), log: { level: 'info' },
+    }));
+    // One simulator per charger for the whole test, so that the 2.0.1 one keeps its transaction id and seqNos across daemon lives.
+    const v = (p: boolean) => (p ? { protocol: 'ocpp2.0.1' as const } : {});
+    const cp1 = new SimCharger({ url: 'ws://127.0.0.1:1/ocpp', id: 'CP-1', password: 'secret-1', connectors: 2, callTimeoutMs: 5000, ...v(kind === '2.0.1') });
+    const cp3 = new SimCharger({ url: 'ws://127.0.0.1:1/ocpp', id: 'CP-3', password: 'secret-3', connectors: 1, callTimeoutMs: 5000, ...v(kind !== '1.6') });
+    for (const x of [cp1, cp3]) x.on('warning', () => {});
+    const handle = (sim: SimCharger, c: number, res: any) => (sim.v201 ? sim.connectors.get(c)!.transactionId! : res.transactionId);
+    sims.push(cp1, cp3);
+    const reconnect = async () => {
+      for (const x of sims) x.retarget(`ws://127.0.0.1:${daemon!.port}/ocpp`);
+      await Promise.all(sims.map((x) => x.connect()));
+    };
+    const acked: number[] = [];
+    const ack = (x: number) => acked.push(x);
+    let kills = 0;
+    const kill = async () => {
+      const closed = sims.filter((x) => x.connected).map((x) => within(new Promise<void>((resolve) => x.once('close', () => resolve())), `${x.id} to see its link drop`));
+      daemon!.proc.kill('SIGKILL');
+      await daemon!.exited;
+      kills++;
+      await Promise.all(closed);
+    };
 
-  checkLedger(cloud, [
-    { idTag: 'K-16', evse: 1, values: block(acked, 10_000) },
-    { idTag: 'K-201', evse: 4, values: block(acked, 40_000) },
-    { idTag: 'K-16b', evse: 2, values: block(acked, 20_000), offline: true },
-  ], kills);
-  // Everything was stored while the cloud was down: every event says offline.
-  for (const tx of cloud.transactions.values()) assert.ok(tx.events.every((e) => e.offline === true), `${tx.transactionId}: offline events`);
-});
+    daemon = await spawnDaemon(config);
+    await cloud.waitFor((c) => c.action === 'BootNotification', { label: "the site's BootNotification" });
+    await reconnect();
+    await Promise.all([cp1.boot(), cp3.boot()]);
+
+    // Offline: a transaction on each charger starts, the daemon dies in the middle of them.
+    await cloud.goDown();
+    await until(() => /cloud link down/.test(daemon!.output()), { label: 'the site logging the cloud link down' }, [daemon.proc.stdout!, 'data'], [daemon.proc.stderr!, 'data']);
+    const tx16 = handle(cp1, 1, await cp1.startTransaction(1, 'K-16', 10_000));
+    ack(10_000);
+    await cp1.meterValues(1, tx16, { energyWh: 10_001 }).then(() => ack(10_001));
+    const h201 = handle(cp3, 1, await cp3.startTransaction(1, 'K-201', 40_000));
+    ack(40_000);
+    await cp3.meterValues(1, h201, { energyWh: 40_001 }).then(() => ack(40_001));
+    await kill();
+    daemon = await spawnDaemon(config);
+    await reconnect();
+    // The chargers carry on with the same transactions.
+    await cp1.meterValues(1, tx16, { energyWh: 10_002 }).then(() => ack(10_002));
+    await cp1.stopTransaction(tx16, 10_100).then(() => ack(10_100));
+    await cp3.meterValues(1, h201, { energyWh: 40_002 }).then(() => ack(40_002));
+    await cp3.stopTransaction(h201, 40_100, { reason: 'EVDisconnected' }).then(() => ack(40_100));
+    await session(cp1, 2, 'K-16b', 20_000, 3, ack);
+    await Promise.all(sims.map((x) => x.close()));
+
+    // Replay, killed twice as the cloud receives a TransactionEvent (merging off: many calls).
+    for (const after of [3, 6]) {
+      let count = 0;
+      const reached = new Promise<void>((resolve) => {
+        const onCall = (c: { action: string }) => {
+          if (c.action !== 'TransactionEvent' || ++count < after) return;
+          cloud.off('call', onCall);
+          daemon!.proc.kill('SIGKILL');
+          resolve();
+        };
+        cloud.on('call', onCall);
+      });
+      await cloud.comeBack();
+      await within(reached, `the replay's TransactionEvent #${after} at the cloud`);
+      await kill();
+      await cloud.goDown();
+      daemon = await spawnDaemon(config);
+    }
+    await cloud.comeBack();
+    const ended = () => [...cloud.transactions.values()].filter((x) => x.ended).length;
+    await cloud.waitFor(() => ended() === 3, { label: 'all three transactions Ended at the cloud' });
+
+    checkLedger(cloud, [
+      { idTag: 'K-16', evse: 1, values: block(acked, 10_000) },
+      { idTag: 'K-201', evse: 4, values: block(acked, 40_000) },
+      { idTag: 'K-16b', evse: 2, values: block(acked, 20_000), offline: true },
+    ], kills);
+    // Everything was stored while the cloud was down: every event says offline.
+    for (const tx of cloud.transactions.values()) assert.ok(tx.events.every((e) => e.offline === true), `${tx.transactionId}: offline events`);
+  });
+}

@@ -218,7 +218,7 @@ const ROWS: Row[] = [
     action: 'ReserveNow',
     model: { connectorId: 1, expiryDate: T1, idTag: 'CARD-2', parentIdTag: 'FLEET', reservationId: 44 },
     action201: 'ReserveNow',
-    request201: { id: 44, expiryDateTime: T1, idToken: { idToken: 'CARD-2', type: 'ISO14443' }, evseId: 1, groupIdToken: { idToken: 'FLEET', type: 'ISO14443' } },
+    request201: { id: 44, expiryDateTime: T1, idToken: { idToken: 'CARD-2', type: 'ISO14443' }, evseId: 1, groupIdToken: { idToken: 'FLEET', type: 'Central' } },
     answer201: { status: 'Occupied' },
     answer16: { status: 'Occupied' },
   },
@@ -246,7 +246,7 @@ const ROWS: Row[] = [
     model: { listVersion: 3, updateType: 'Full', localAuthorizationList: [{ idTag: 'A', idTagInfo: { status: 'Accepted', expiryDate: T1, parentIdTag: 'P' } }, { idTag: 'B', idTagInfo: { status: 'Blocked' } }, { idTag: 'C' }] },
     action201: 'SendLocalList',
     request201: { versionNumber: 3, updateType: 'Full', localAuthorizationList: [
-      { idToken: { idToken: 'A', type: 'ISO14443' }, idTokenInfo: { status: 'Accepted', cacheExpiryDateTime: T1, groupIdToken: { idToken: 'P', type: 'ISO14443' } } },
+      { idToken: { idToken: 'A', type: 'ISO14443' }, idTokenInfo: { status: 'Accepted', cacheExpiryDateTime: T1, groupIdToken: { idToken: 'P', type: 'Central' } } },
       { idToken: { idToken: 'B', type: 'ISO14443' }, idTokenInfo: { status: 'Blocked' } },
       { idToken: { idToken: 'C', type: 'ISO14443' } },
     ] },

@@ -29,7 +29,7 @@ function context(states: Record<number, Partial<Tx201State>>, o: Partial<Plan201
   const writes: string[] = [];
   return {
     writes,
-    state: (id) => (states[id] ? { transactionId: id, nextSeqNo: 0, started: false, synthesized: false, remoteStartId: null, idTokenStatus: null, ...states[id] } : undefined),
+    state: (id) => (states[id] ? { transactionId: id, nextSeqNo: 0, started: false, synthesized: false, remoteStartId: null, remoteIdToken: null, idTokenStatus: null, ...states[id] } : undefined),
     startDeliveredElsewhere: () => undefined,
     transactionRef: (id) => `${id}-abc`,
     cloudConnector: (_c, k) => k + 10,

@@ -37,9 +37,10 @@ export class UnknownChargerTransactionError extends Error {
 /**
  * IdToken types for the idTags of 1.6 commands, which carry no type. A tag the car driver
  * presents at the charger's reader is an RFID card (ISO14443) for almost every 1.6 cloud;
- * a remote start is the CSMS's own doing, which 2.0.1 calls Central.
+ * a remote start is the CSMS's own doing, which 2.0.1 calls Central, and so is a group id (parentIdTag):
+ * one type for it everywhere (answers, reservations, the local list), so a charger matches it.
  */
-export const ID_TOKEN_TYPE = { remoteStart: 'Central', presented: 'ISO14443' } as const;
+export const ID_TOKEN_TYPE = { remoteStart: 'Central', presented: 'ISO14443', group: 'Central' } as const;
 
 const idToken = (idToken: string, type: string) => ({ idToken, type });
 
@@ -196,7 +197,7 @@ const TRANSLATORS: Translators = {
       expiryDateTime: req.expiryDate,
       idToken: idToken(req.idTag, ID_TOKEN_TYPE.presented),
       evseId: req.connectorId === 0 ? undefined : req.connectorId,
-      groupIdToken: req.parentIdTag === undefined ? undefined : idToken(req.parentIdTag, ID_TOKEN_TYPE.presented),
+      groupIdToken: req.parentIdTag === undefined ? undefined : idToken(req.parentIdTag, ID_TOKEN_TYPE.group),
     }), (res: { status: V16.ReservationStatus }) => ({ status: res.status })),
 
   CancelReservation: (req) =>
@@ -211,7 +212,7 @@ const TRANSLATORS: Translators = {
         idTokenInfo: e.idTagInfo && clean({
           status: e.idTagInfo.status,
           cacheExpiryDateTime: e.idTagInfo.expiryDate,
-          groupIdToken: e.idTagInfo.parentIdTag === undefined ? undefined : idToken(e.idTagInfo.parentIdTag, ID_TOKEN_TYPE.presented),
+          groupIdToken: e.idTagInfo.parentIdTag === undefined ? undefined : idToken(e.idTagInfo.parentIdTag, ID_TOKEN_TYPE.group),
         }),
       })),
     }), (res: { status: 'Accepted' | 'Failed' | 'VersionMismatch' }) => ({ status: res.status })),

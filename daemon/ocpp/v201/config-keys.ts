@@ -67,6 +67,7 @@ export const KEY_MAP: Readonly<Record<string, KeyMapping>> = {
   AuthorizeRemoteTxRequests: v('AuthCtrlr', 'AuthorizeRemoteStart'),
   LocalAuthorizeOffline: v('AuthCtrlr', 'LocalAuthorizeOffline'),
   LocalPreAuthorize: v('AuthCtrlr', 'LocalPreAuthorize'),
+  AllowOfflineTxForUnknownId: v('AuthCtrlr', 'OfflineTxForUnknownIdEnabled'),
   AuthorizationCacheEnabled: v('AuthCacheCtrlr', 'Enabled'),
   LocalAuthListEnabled: v('LocalAuthListCtrlr', 'Enabled'),
   LocalAuthListMaxLength: v('LocalAuthListCtrlr', 'Entries'),

@@ -46,8 +46,9 @@ export function createDialect201(d: Dialect201Deps): CloudDialect {
     remoteStartOf: (id) => {
       const mem = d.remoteStarts.get(id);
       if (mem) return mem;
-      const stored = d.tx201.get(id)?.remoteStartId;
-      return stored === null || stored === undefined ? undefined : { remoteStartId: stored };
+      const st = d.tx201.get(id);
+      if (!st || st.remoteStartId === null) return undefined;
+      return { remoteStartId: st.remoteStartId, ...(st.remoteIdToken ? { idToken: st.remoteIdToken } : {}) };
     },
     maxMergedMeterValues: d.config.maxMergedMeterValues,
     foldIntoStop: d.config.foldMeterValuesIntoStop && d.config.maxMergedMeterValues > 1,
@@ -60,8 +61,8 @@ export function createDialect201(d: Dialect201Deps): CloudDialect {
   return {
     protocol: 'ocpp2.0.1',
     fixedGroups: true,
-    bootNotification: () => ({
-      reason: 'PowerUp',
+    bootNotification: (reason) => ({
+      reason,
       chargingStation: {
         model: b.chargePointModel, vendorName: b.chargePointVendor,
         ...(b.chargePointSerialNumber ? { serialNumber: b.chargePointSerialNumber } : {}),

@@ -168,7 +168,8 @@ function startEvent(head: Row, p: any, seqNo: number, offline: boolean, ctx: Pla
       ...(chargingState ? { chargingState } : {}),
       ...(bound ? { remoteStartId: bound.remoteStartId } : {}),
     },
-    idToken: x.idToken ?? bound?.idToken ?? idTokenOf(p.idTag, bound ? 'remote' : 'presented'),
+    // A remote start answers with the cloud's own token (the charger may hold a shortened idTag of it).
+    idToken: bound?.idToken ?? x.idToken ?? idTokenOf(p.idTag, bound ? 'remote' : 'presented'),
     evse: { id: ctx.cloudConnector(head.chargerId, p.connectorId), connectorId: 1 },
     ...(p.reservationId !== undefined ? { reservationId: p.reservationId } : {}),
     meterValue,
