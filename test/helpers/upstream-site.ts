@@ -115,3 +115,16 @@ export function nextCallAt(sim: SimCharger, action: string): Promise<any> {
   });
   return within(p, `${action} from the site at ${sim.id}`).finally(() => sim.off('call', on));
 }
+
+/**
+ * One session on a simulated charger of either version; registers base, base+1.., base+100 at
+ * the stop. `ack` gets each register once the site answered the message carrying it.
+ */
+export async function chargeSession(sim: SimCharger, c: number, idTag: string, base: number, meters: number, ack: (v: number) => void): Promise<void> {
+  const res = await sim.startTransaction(c, idTag, base);
+  ack(base);
+  const handle = sim.v201 ? sim.connectors.get(c)!.transactionId! : res.transactionId;
+  for (let k = 1; k <= meters; k++) await sim.meterValues(c, handle, { energyWh: base + k }).then(() => ack(base + k));
+  await sim.stopTransaction(handle, base + 100, { reason: 'EVDisconnected' });
+  ack(base + 100);
+}

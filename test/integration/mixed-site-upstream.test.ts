@@ -15,7 +15,7 @@ import { SimCharger } from '../../scripts/sim/charger-sim.js';
 import { judgeLedger } from '../../scripts/chaos/verdict.js';
 import { makeTempDir, testConfigObject, writeConfig } from '../helpers/daemon.js';
 import { spawnDaemon, type DaemonProcess } from '../helpers/child.js';
-import { startCloudSite, upstreamSection, drained, IDENTITY, THREE_CHARGERS } from '../helpers/upstream-site.js';
+import { startCloudSite, upstreamSection, drained, chargeSession, IDENTITY, THREE_CHARGERS } from '../helpers/upstream-site.js';
 import { until, within } from '../helpers/until.js';
 
 const TX_ACTIONS = ['StartTransaction', 'MeterValues', 'StopTransaction'];
@@ -68,18 +68,6 @@ function checkCloud(cloud: CloudSim, expected: Expected[], breaks: number): void
   assert.ok(ledger.duplicates <= breaks, `${ledger.duplicates} repeated call(s) (${repeatedStarts} of them a Start) for ${breaks} break(s)${trace()}`);
 }
 
-/**
- * One session on a simulated charger of either version; registers base, base+1.., base+100 at the stop.
- * `ack` gets each register once the site answered the message carrying it (2.0.1: whenever that is).
- */
-async function session(sim: SimCharger, c: number, idTag: string, base: number, meters: number, ack: (v: number) => void): Promise<void> {
-  const res = await sim.startTransaction(c, idTag, base);
-  ack(base);
-  const handle = sim.v201 ? sim.connectors.get(c)!.transactionId! : res.transactionId;
-  for (let k = 1; k <= meters; k++) await sim.meterValues(c, handle, { energyWh: base + k }).then(() => ack(base + k));
-  await sim.stopTransaction(handle, base + 100, { reason: 'EVDisconnected' });
-  ack(base + 100);
-}
 
 test('mixed site: online, then an outage with replay; every message on the right cloud connector, in order', async (t) => {
   const s = await startCloudSite({ upstream: { maxMergedMeterValues: 1 } });
@@ -90,7 +78,7 @@ test('mixed site: online, then an outage with replay; every message on the right
   const ack = (v: number) => acked.push(v);
 
   // Online: one transaction each; the cloud sees them at once, on connectors 2 (CP-1 #2) and 4 (CP-3 EVSE 1).
-  await Promise.all([session(cp1, 2, 'ON-16', 10_000, 2, ack), session(cp3, 1, 'ON-201', 20_000, 2, ack)]);
+  await Promise.all([chargeSession(cp1, 2, 'ON-16', 10_000, 2, ack), chargeSession(cp3, 1, 'ON-201', 20_000, 2, ack)]);
   await drained(s.site.daemon.upstream!.service);
   assert.equal(s.cloud.transactions.size, 2);
 
@@ -98,8 +86,8 @@ test('mixed site: online, then an outage with replay; every message on the right
   await s.cloud.goDown();
   const during = s.cloud.received.length;
   await Promise.all([
-    session(cp1, 1, 'OFF-16', 30_000, 3, ack).then(() => session(cp1, 2, 'OFF-16b', 40_000, 1, ack)),
-    session(cp3, 1, 'OFF-201', 50_000, 3, ack).then(() => session(cp3, 1, 'OFF-201b', 60_000, 2, ack)),
+    chargeSession(cp1, 1, 'OFF-16', 30_000, 3, ack).then(() => chargeSession(cp1, 2, 'OFF-16b', 40_000, 1, ack)),
+    chargeSession(cp3, 1, 'OFF-201', 50_000, 3, ack).then(() => chargeSession(cp3, 1, 'OFF-201b', 60_000, 2, ack)),
   ]);
   assert.equal(s.cloud.received.length, during, 'nothing reached the cloud while it was down');
   assert.ok(s.site.daemon.upstream!.service.state().outboxDepth > 0, 'the site holds the outage\'s messages');
@@ -239,7 +227,7 @@ test('kill -9 during a 2.0.1 transaction and during replay: nothing lost, one cl
   await cp1.stopTransaction(tx16, 10_100).then(() => ack(10_100));
   await cp3.meterValues(1, h201, { energyWh: 40_004 }).then(() => ack(40_004));
   await cp3.stopTransaction(h201, 40_100, { reason: 'EVDisconnected' }).then(() => ack(40_100));
-  await session(cp3, 1, 'K-201b', 50_000, 3, ack);
+  await chargeSession(cp3, 1, 'K-201b', 50_000, 3, ack);
   await Promise.all(sims.filter((s) => s !== cp3).map((s) => s.close()));
 
   // Replay, killed twice while the cloud receives it (merging is off, so it takes several calls).

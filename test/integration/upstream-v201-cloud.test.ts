@@ -12,7 +12,7 @@ import { CloudSim201, type Cloud201Transaction } from '../../scripts/sim/cloud20
 import { SimCharger } from '../../scripts/sim/charger-sim.js';
 import { makeTempDir, testConfigObject, writeConfig } from '../helpers/daemon.js';
 import { spawnDaemon, type DaemonProcess } from '../helpers/child.js';
-import { startCloudSite, upstreamSection, drained, IDENTITY, THREE_CHARGERS } from '../helpers/upstream-site.js';
+import { startCloudSite, upstreamSection, drained, chargeSession, IDENTITY, THREE_CHARGERS } from '../helpers/upstream-site.js';
 import { until, within } from '../helpers/until.js';
 
 /** Energy registers (Wh) an event carries, in its order. */
@@ -56,15 +56,6 @@ function checkLedger(cloud: CloudSim201, expected: Expected[], kills: number): v
   }
 }
 
-/** One session on a simulated charger of either version; registers base, base+1.., base+100 at the stop. */
-async function session(sim: SimCharger, c: number, idTag: string, base: number, meters: number, ack: (v: number) => void): Promise<void> {
-  const res = await sim.startTransaction(c, idTag, base);
-  ack(base);
-  const handle = sim.v201 ? sim.connectors.get(c)!.transactionId! : res.transactionId;
-  for (let k = 1; k <= meters; k++) await sim.meterValues(c, handle, { energyWh: base + k }).then(() => ack(base + k));
-  await sim.stopTransaction(handle, base + 100, { reason: 'EVDisconnected' });
-  ack(base + 100);
-}
 
 const block = (acked: number[], base: number) => acked.filter((v) => Math.floor(v / 10_000) === base / 10_000);
 
@@ -86,7 +77,7 @@ for (const kind of ['1.6', '2.0.1', 'mixed'] as const) {
     const acked: number[] = [];
     const ack = (x: number) => acked.push(x);
 
-    await Promise.all([session(cp1, 2, `ON-${kind}-a`, 10_000, 2, ack), session(cp3, 1, `ON-${kind}-b`, 20_000, 2, ack)]);
+    await Promise.all([chargeSession(cp1, 2, `ON-${kind}-a`, 10_000, 2, ack), chargeSession(cp3, 1, `ON-${kind}-b`, 20_000, 2, ack)]);
     await drained(s.site.daemon.upstream!.service);
     // Status per EVSE: connector 1 of each, 2.0.1 vocabulary.
     const statuses = cloud.receivedOf('StatusNotification').map((c) => c.payload as any);
@@ -97,8 +88,8 @@ for (const kind of ['1.6', '2.0.1', 'mixed'] as const) {
     // What happens from the moment the site knows its link is down is offline (it cannot know sooner).
     await until(() => s.site.daemon.upstream!.service.state().state !== 'online', { label: 'the site to see the cloud link down' }, [s.site.daemon.upstream!.service, 'state']);
     await Promise.all([
-      session(cp1, 1, `OFF-${kind}-a`, 30_000, 4, ack),
-      session(cp3, 1, `OFF-${kind}-b`, 50_000, 5, ack),
+      chargeSession(cp1, 1, `OFF-${kind}-a`, 30_000, 4, ack),
+      chargeSession(cp3, 1, `OFF-${kind}-b`, 50_000, 5, ack),
     ]);
     assert.ok(s.site.daemon.upstream!.service.state().outboxDepth > 0, 'the site holds the outage\'s messages');
     await cloud.comeBack();
@@ -177,7 +168,7 @@ for (const kind of ['1.6', '2.0.1', 'mixed'] as const) {
     await cp1.stopTransaction(tx16, 10_100).then(() => ack(10_100));
     await cp3.meterValues(1, h201, { energyWh: 40_002 }).then(() => ack(40_002));
     await cp3.stopTransaction(h201, 40_100, { reason: 'EVDisconnected' }).then(() => ack(40_100));
-    await session(cp1, 2, 'K-16b', 20_000, 3, ack);
+    await chargeSession(cp1, 2, 'K-16b', 20_000, 3, ack);
     await Promise.all(sims.map((x) => x.close()));
 
     // Replay, killed twice as the cloud receives a TransactionEvent (merging off: many calls).

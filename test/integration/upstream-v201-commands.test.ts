@@ -6,38 +6,30 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { CloudSim201 } from '../../scripts/sim/cloud201-sim.js';
-import type { SimCharger } from '../../scripts/sim/charger-sim.js';
-import { startCloudSite, drained, IDENTITY } from '../helpers/upstream-site.js';
-import { within } from '../helpers/until.js';
+import { startCloudSite, drained, nextCallAt, IDENTITY } from '../helpers/upstream-site.js';
 
-function nextCall(sim: SimCharger, action: string): Promise<any> {
-  let on: (a: string, payload: any) => void = () => {};
-  const p = new Promise((resolve) => {
-    on = (a: string, payload: any) => {
-      if (a !== action) return;
-      sim.off('call', on);
-      resolve(payload);
-    };
-    sim.on('call', on);
-  });
-  return within(p, `${action} at ${sim.id}`).finally(() => sim.off('call', on));
-}
 
-test('2.0.1 cloud: every routed command reaches the owning charger in its own version, or is answered by the site', async (t) => {
+/** A 2.0.1 cloud simulator and a site pointed at it; both stopped after the test. */
+async function v201Site(t: { after(fn: () => Promise<void>): void }, opts: Parameters<typeof startCloudSite>[0] = {}) {
   const cloud = new CloudSim201({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
   await cloud.start();
-  const s = await startCloudSite({ cloud, upstream: { protocol: 'ocpp2.0.1' } });
+  const s = await startCloudSite({ ...opts, cloud, upstream: { protocol: 'ocpp2.0.1', ...opts.upstream } });
   t.after(async () => {
     await s.stop();
     await cloud.stop();
   });
-  await cloud.waitFor((c) => c.action === 'BootNotification', { label: 'the site\'s BootNotification' });
+  await cloud.waitFor((c) => c.action === 'BootNotification', { label: 'the site\'s BootNotification to the 2.0.1 cloud' });
+  return { cloud, s };
+}
+
+test('2.0.1 cloud: every routed command reaches the owning charger in its own version, or is answered by the site', async (t) => {
+  const { cloud, s } = await v201Site(t);
   const [cp1, cp3] = await Promise.all([s.charger('CP-1'), s.charger('CP-3', { protocol: 'ocpp2.0.1' })]);
   await cp1.status(1, 'Available');
   await cp1.status(2, 'Available');
 
   // RequestStartTransaction on EVSE 4 → CP-3 (2.0.1) EVSE 1; the transaction it produces answers the cloud's remoteStartId.
-  const rs = nextCall(cp3, 'RequestStartTransaction');
+  const rs = nextCallAt(cp3, 'RequestStartTransaction');
   assert.equal((await cloud.requestStartTransaction(IDENTITY, { idToken: { idToken: 'APP-7', type: 'Central' }, remoteStartId: 77, evseId: 4 })).status, 'Accepted');
   assert.equal((await rs).evseId, 1);
   // The simulated charger starts charging by itself; the Started it leads to answers the cloud's remoteStartId.
@@ -48,7 +40,7 @@ test('2.0.1 cloud: every routed command reaches the owning charger in its own ve
   const remote = cloud.transactions.get(remoteStarted.transactionInfo.transactionId)!;
 
   // RequestStartTransaction on EVSE 2 → CP-1 (1.6) RemoteStartTransaction connector 2.
-  const rs16 = nextCall(cp1, 'RemoteStartTransaction');
+  const rs16 = nextCallAt(cp1, 'RemoteStartTransaction');
   assert.equal((await cloud.requestStartTransaction(IDENTITY, { idToken: { idToken: 'APP-8', type: 'Central' }, remoteStartId: 78, evseId: 2 })).status, 'Accepted');
   assert.deepEqual(await rs16, { connectorId: 2, idTag: 'APP-8' });
   const started16 = (await started(2)).payload as any;
@@ -66,10 +58,10 @@ test('2.0.1 cloud: every routed command reaches the owning charger in its own ve
   assert.equal((await cloud.unlockConnector(IDENTITY, 2, 1)).status, 'OngoingAuthorizedTransaction');
 
   // RequestStopTransaction by the site's id → each charger's own id.
-  const stop16 = nextCall(cp1, 'RemoteStopTransaction');
+  const stop16 = nextCallAt(cp1, 'RemoteStopTransaction');
   assert.equal((await cloud.requestStopTransaction(IDENTITY, remote16.transactionId)).status, 'Accepted');
   assert.deepEqual(await stop16, { transactionId: tx16 });
-  const stop201 = nextCall(cp3, 'RequestStopTransaction');
+  const stop201 = nextCallAt(cp3, 'RequestStopTransaction');
   const own201 = cp3.connectors.get(1)!.transactionRef;
   assert.equal((await cloud.requestStopTransaction(IDENTITY, remote.transactionId)).status, 'Accepted');
   assert.equal((await stop201).transactionId, own201, 'the 2.0.1 charger gets its own transaction id');
@@ -78,20 +70,20 @@ test('2.0.1 cloud: every routed command reaches the owning charger in its own ve
 
 
   // UnlockConnector: EVSE 1 is free → CP-1 connector 1; unknown EVSE.
-  const unlock = nextCall(cp1, 'UnlockConnector');
+  const unlock = nextCallAt(cp1, 'UnlockConnector');
   assert.equal((await cloud.unlockConnector(IDENTITY, 1, 1)).status, 'Unlocked');
   assert.deepEqual(await unlock, { connectorId: 1 });
   assert.equal((await cloud.unlockConnector(IDENTITY, 9, 1)).status, 'UnknownConnector');
 
   // ChangeAvailability: one EVSE → its charger; the station → every charger, answers merged (CP-2 is offline: Rejected).
-  const avail = nextCall(cp3, 'ChangeAvailability');
+  const avail = nextCallAt(cp3, 'ChangeAvailability');
   assert.equal((await cloud.changeAvailability(IDENTITY, 'Inoperative', { id: 4 })).status, 'Accepted');
   assert.equal((await avail).operationalStatus, 'Inoperative');
   assert.equal((await cloud.changeAvailability(IDENTITY, 'Operative')).status, 'Rejected');
   assert.equal((await cloud.changeAvailability(IDENTITY, 'Operative', { id: 3 })).status, 'Rejected');
 
   // Reservations: 2.0.1 id and token → the owner in its version; cancelled there.
-  const reserve = nextCall(cp1, 'ReserveNow');
+  const reserve = nextCallAt(cp1, 'ReserveNow');
   const until = new Date(Date.now() + 3600_000).toISOString();
   assert.equal((await cloud.reserveNow(IDENTITY, { id: 5, expiryDateTime: until, idToken: { idToken: 'R-1', type: 'ISO14443' }, evseId: 1 })).status, 'Accepted');
   assert.deepEqual(await reserve, { connectorId: 1, expiryDate: until, idTag: 'R-1', reservationId: 5 });
@@ -174,18 +166,11 @@ test('2.0.1 cloud: every routed command reaches the owning charger in its own ve
 });
 
 test('2.0.1 cloud: while the site\'s balancer gives a session less than the cloud allows, the cloud is told (NotifyChargingLimit, source EMS), and when it is over', async (t) => {
-  const cloud = new CloudSim201({ identities: { [IDENTITY]: 'cloud-secret' }, outage: 'reset' });
-  await cloud.start();
   // A 20 A grid connection (18 A after the margin) against a 32 A charger: the balancer is what limits.
-  const s = await startCloudSite({
-    cloud, upstream: { protocol: 'ocpp2.0.1' }, chargers: [{ id: 'CP-1', password: 'secret-1', connectors: 2, maxCurrentA: 32 }],
+  const { cloud, s } = await v201Site(t, {
+    chargers: [{ id: 'CP-1', password: 'secret-1', connectors: 2, maxCurrentA: 32 }],
     overrides: { site: { id: 'test-site', grid: { maxCurrentA: 20, safetyMarginA: 2 } } },
   });
-  t.after(async () => {
-    await s.stop();
-    await cloud.stop();
-  });
-  await cloud.waitFor((c) => c.action === 'BootNotification', { label: 'the site\'s BootNotification' });
   const cp1 = await s.charger('CP-1');
   const tx = (await cp1.startTransaction(1, 'TAG-L', 0)).transactionId;
   await cp1.status(1, 'Charging');
@@ -203,14 +188,7 @@ test('2.0.1 cloud: while the site\'s balancer gives a session less than the clou
 });
 
 test('2.0.1 cloud sending garbage: a schema violation, an unknown action and an action the site does not do get 2.0.1 CALLERRORs; nothing changes, the link stays', async (t) => {
-  const cloud = new CloudSim201({ identities: { [IDENTITY]: 'cloud-secret' } });
-  await cloud.start();
-  const s = await startCloudSite({ cloud, upstream: { protocol: 'ocpp2.0.1' } });
-  t.after(async () => {
-    await s.stop();
-    await cloud.stop();
-  });
-  await cloud.waitFor((c) => c.action === 'BootNotification', { label: 'the site\'s BootNotification' });
+  const { cloud, s } = await v201Site(t);
   const code = (p: Promise<unknown>) => p.then(() => 'answered', (e: { code?: string }) => e.code);
   // evseId as a string, a required field missing, an extra field: the OCA schemas decide.
   assert.equal(await code(cloud.callUnchecked(IDENTITY, 'RequestStartTransaction', { idToken: { idToken: 'X', type: 'Central' }, remoteStartId: 1, evseId: 'one' })), 'TypeConstraintViolation');
