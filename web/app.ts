@@ -128,6 +128,7 @@ function renderCloud(s: J): void {
   badge($('cloud-state'), u.connected ? 'connected' : u.state ?? 'down', u.connected ? 'ok' : 'bad');
   fill($('cloud'), ...dl([
     ['State', `${u.state}${u.since ? ` since ${time(new Date(u.since).toISOString())}` : ''}`],
+    ['Protocol', u.protocol ?? 'ocpp1.6'],
     ['Round trip', u.roundTripMs != null ? `${num(u.roundTripMs, 0)} ms` : dash],
     ['Outbox', `${u.outboxDepth} queued${u.oldestQueuedAgeS != null ? `, oldest ${ago(u.oldestQueuedAgeS)}` : ''}`],
     ['Undeliverable', String(u.undeliverable ?? 0)],
