@@ -183,7 +183,8 @@ export class TransactionRepository {
    */
   meterValues<P extends { meterValue: unknown }>(chargerId: string, transactionId: number, payload: P): { known: boolean; duplicate: boolean; contentKey: string } {
     const known = this.q.owner.get(transactionId) === chargerId;
-    const contentKey = meterValuesKey(chargerId, transactionId, payload.meterValue);
+    // A 2.0.1 charger's readings as it sent them, when the model carries them (they may say what 1.6 cannot).
+    const contentKey = meterValuesKey(chargerId, transactionId, (payload as { extra?: { meterValue201?: unknown } }).extra?.meterValue201 ?? payload.meterValue);
     const recent = known ? this.recentKeysOf(transactionId) : (this.q.recentOrphanKeys.all(chargerId) as Array<string | null>);
     if (recent.includes(contentKey)) return { known, duplicate: true, contentKey };
     this.journal(known ? transactionId : null, chargerId, 'MeterValues', payload, { contentKey });

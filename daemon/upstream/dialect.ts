@@ -20,7 +20,12 @@ export interface DeliveryCall {
   fix?: () => void;
 }
 
-export type Delivery = DeliveryCall | { kind: 'setAside'; seq: number; reason: string } | { kind: 'empty' };
+export type Delivery =
+  | DeliveryCall
+  | { kind: 'setAside'; seq: number; reason: string }
+  /** Rows this version has no words for: delivered without a call (kept in the journal). */
+  | { kind: 'nothingToSay'; seqs: number[]; reason: string }
+  | { kind: 'empty' };
 
 export interface Answered {
   /** Runs in the store's next commit: removes the delivered rows and records what the answer says. */

@@ -178,6 +178,24 @@ export function createUpstream(d: UpstreamDepsIn): Upstream {
     send: (action: string, payload: unknown) => void service.call(action, payload).catch((err) => log.debug('report not delivered', { action, err: (err as Error).message })),
     liveMeterValues: (k: number | undefined, send: (p: { connectorId: number; meterValue: any[] }) => void) => caps.sendMeterValues(k, (_a, p) => send(p as { connectorId: number; meterValue: any[] })),
     statusOf: (k: number) => service.status.statusOf(k),
+    triggerTransactionEvents: (k: number | undefined) => {
+      const targets = k === undefined ? service.connectors.all() : [service.connectors.resolve(k)].filter((a) => a !== undefined);
+      let n = 0;
+      for (const a of targets) {
+        const localId = runningTransaction(a!.chargerId, a!.connectorId);
+        if (localId === undefined || txs.get(localId)?.stopped_at !== null) continue;
+        let meterValue: unknown[] = [];
+        caps.sendMeterValues(a!.number, (_action, p) => (meterValue = (p as { meterValue: unknown[] }).meterValue));
+        const status = d.registry.get(a!.chargerId)?.connectors.get(a!.connectorId)?.status;
+        const payload = { connectorId: a!.connectorId, transactionId: localId, meterValue, extra: { triggerReason: 'Trigger', ...(status ? { status } : {}) } };
+        n++;
+        d.store.write(() => txs.meterValues(a!.chargerId, localId, payload), 'transaction').then((r) => {
+          if (r.known && !r.duplicate) txs.committed(localId, r.contentKey);
+          service.pump.kick();
+        }, failed('a triggered TransactionEvent was not stored'));
+      }
+      return n;
+    },
   };
   if (cfg.protocol === 'ocpp2.0.1') {
     const reporter = new LimitReporter({

@@ -190,6 +190,7 @@ export class OutboxRepository {
 
 export type DeliveryPlan =
   | { kind: 'call'; seqs: number[]; action: OutboxRow['action']; payload: any; localTransactionId: number }
+  | { kind: 'nothingToSay'; seqs: number[]; reason: string }
   | { kind: 'setAside'; seq: number; reason: string }
   | { kind: 'empty' };
 
@@ -254,6 +255,8 @@ export function planDelivery(rows: readonly OutboxRow[], ctx: PlanContext): Deli
       };
     }
   }
+  // Readings only 2.0.1 can say (a 2.0.1 charger's, journalled for a 2.0.1 cloud): a 1.6 cloud gets no call for them.
+  if (meterValue.length === 0) return { kind: 'nothingToSay', seqs, reason: 'MeterValues with no reading OCPP 1.6 can carry' };
   return {
     kind: 'call', seqs, action: 'MeterValues', localTransactionId: localTx,
     payload: { connectorId: ctx.cloudConnector(head.chargerId, p.connectorId), transactionId: cloudId, meterValue },

@@ -91,6 +91,12 @@ export class OutboxPump {
           d.changed();
           continue;
         }
+        if (plan.kind === 'nothingToSay') {
+          await d.store.write(() => d.outbox.delivered(plan.seqs));
+          d.log.debug('transaction message with nothing this cloud version can carry: not sent (kept in the journal)', { seqs: plan.seqs.join(','), reason: plan.reason });
+          d.changed();
+          continue;
+        }
         // Numbered before the first send (2.0.1 seqNo), usually already by the previous delivery's commit.
         if (plan.fix) await d.store.write(plan.fix);
         let res: any;

@@ -149,6 +149,13 @@ test('2.0.1 cloud: every routed command reaches the owning charger in its own ve
   await cloud.waitFor(() => cloud.receivedOf('StatusNotification').length > statusCount, { label: 'the triggered StatusNotification' });
   assert.equal((await cloud.triggerMessage(IDENTITY, 'Heartbeat')).status, 'Accepted');
   assert.equal((await cloud.triggerMessage(IDENTITY, 'SignChargingStationCertificate')).status, 'NotImplemented');
+  // TriggerMessage TransactionEvent: an Updated (triggerReason Trigger) for the transaction running on EVSE 2, in its seqNo order.
+  await cp1.meterValues(2, cp1.connectors.get(2)!.transactionId!, { energyWh: 2500 });
+  assert.equal((await cloud.triggerMessage(IDENTITY, 'TransactionEvent', { id: 2 })).status, 'Accepted');
+  const triggered = (await cloud.waitFor((c) => c.action === 'TransactionEvent' && (c.payload as any).triggerReason === 'Trigger', { label: 'the triggered TransactionEvent' })).payload as any;
+  assert.equal(triggered.eventType, 'Updated');
+  assert.equal(triggered.transactionInfo.transactionId, running.transactionId);
+  assert.equal((await cloud.triggerMessage(IDENTITY, 'TransactionEvent', { id: 1 })).status, 'Rejected', 'no transaction on EVSE 1');
 
   // A Reset of one EVSE would reset its whole charger: refused. The site's own Reset is accepted.
   assert.equal((await cloud.reset(IDENTITY, 'Immediate', 1)).status, 'Rejected');

@@ -132,3 +132,13 @@ test('reservations count until their expiryDate; an unparsable date never counte
   assert.equal(isLive({ expiryDate: '2030-01-01T00:00:00Z' }, at), false);
   assert.equal(isLive({ expiryDate: 'soon' }, at), false);
 });
+
+test('delivery plan: MeterValues whose readings only 2.0.1 can say go to a 1.6 cloud as nothing (no call), or add nothing to a merged call', () => {
+  const empty = (seq: number) => row(seq, 'MeterValues', 7, { connectorId: 2, transactionId: 7, meterValue: [], extra: { meterValue201: [{ timestamp: 't', sampledValue: [{ value: 1, measurand: 'Energy.Active.Net' }] }] } });
+  assert.deepEqual(planDelivery([empty(1), empty(2)], ctx({ 7: 5000 })), { kind: 'nothingToSay', seqs: [1, 2], reason: 'MeterValues with no reading OCPP 1.6 can carry' });
+  const mixed = planDelivery([empty(1), row(2, 'MeterValues', 7, mv(2))], ctx({ 7: 5000 }));
+  assert.ok(mixed.kind === 'call');
+  assert.deepEqual(mixed.seqs, [1, 2]);
+  assert.equal(mixed.payload.meterValue.length, 2);
+  assert.equal(mixed.payload.extra, undefined);
+});

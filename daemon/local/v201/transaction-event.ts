@@ -92,7 +92,8 @@ export function registerTransactionEvent(session: ChargerSession, deps: HandlerD
         started = true;
       }
       tx.setEventTransaction(rec.rowId!, row.id);
-      if (req.eventType !== 'Ended' && mapped.meterValue.length > 0) {
+      // Journalled also when 1.6 can say none of the readings: a 2.0.1 cloud gets them (a 1.6 cloud gets nothing for it).
+      if (req.eventType !== 'Ended' && (req.meterValue?.length ?? 0) > 0) {
         const payload: M.MeterValuesRequest & { extra?: ModelExtra } = { connectorId, transactionId: row.id, meterValue: mapped.meterValue, extra: extraOf(req, { withMeterValues: true }) };
         tx.meterValues(id, row.id, payload);
       }

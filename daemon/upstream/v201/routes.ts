@@ -27,6 +27,8 @@ export interface Route201Deps extends RouteDeps {
   /** The site's live MeterValues for cloud connector k (or all), in the model's shape. */
   liveMeterValues: (k: number | undefined, send: (payload: { connectorId: number; meterValue: T.MeterValue[] }) => void) => void;
   statusOf: (k: number) => { status: string };
+  /** Journals a triggered reading for each running transaction on cloud connector k (or all); returns how many. */
+  triggerTransactionEvents: (k: number | undefined) => number;
 }
 
 export interface PendingRemoteStart {
@@ -90,8 +92,10 @@ export function registerRoutes201(rpc: RpcConnection, d: Route201Deps): void {
     .handle('TriggerMessage', (req: { requestedMessage: string; evse?: { id: number; connectorId?: number } }) => {
       const k = req.evse?.id;
       if (k !== undefined && k !== 0 && !d.connectors.resolve(k)) return { status: 'Rejected' };
-      const ok = new Set(['BootNotification', 'Heartbeat', 'StatusNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification']);
+      const ok = new Set(['BootNotification', 'Heartbeat', 'StatusNotification', 'MeterValues', 'FirmwareStatusNotification', 'LogStatusNotification', 'TransactionEvent']);
       if (!ok.has(req.requestedMessage)) return { status: 'NotImplemented' };
+      // An Updated event (triggerReason Trigger) per running transaction there, through the outbox (seqNo, order, durability).
+      if (req.requestedMessage === 'TransactionEvent') return { status: d.triggerTransactionEvents(k || undefined) > 0 ? 'Accepted' : 'Rejected' };
       setImmediate(() => {
         if (req.requestedMessage === 'MeterValues') {
           return d.liveMeterValues(k || undefined, (p) => d.send('MeterValues', { evseId: p.connectorId, meterValue: meterValuesTo201(p.meterValue).meterValue }));
