@@ -1,6 +1,8 @@
 // Pure: a 2.0.1 cloud's charging profiles ↔ the model's (1.6-shaped) profiles that
 // the balancer's caps are made of. The site keeps one schedule per profile (1.6 has one);
-// a profile the site cannot keep faithfully is refused with the reason, never trimmed.
+// a profile whose limits the site cannot keep faithfully is refused with the reason. Two
+// fields are not kept because they set no limit here: phaseToUse (the balancer chooses a
+// session's phases) and salesTariff (prices, not a cap).
 import type * as M from '../../ocpp/v16/types.js';
 
 export interface Profile201 {
