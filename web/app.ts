@@ -175,15 +175,21 @@ function render(s: J): void {
 /** A probe's answer as a table when it lists what was tried, else as name/value pairs. */
 function renderResult(title: string, r: J): HTMLElement {
   const parts: Child[] = [h('h3', {}, title, ' ', h('span', { class: `badge ${r?.ok === false ? 'bad' : 'ok'}` }, r?.ok === false ? 'failed' : 'done'))];
-  const flat = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v ?? dash));
+  // Readable for an installer: numbers to 3 decimals, a time stamp as a time, a list of numbers as L1 / L2 / L3.
+  const n3 = (x: number) => String(Math.round(x * 1000) / 1000);
+  const flat = (v: unknown, k = ''): string => {
+    if (typeof v === 'number') return (k === 'ts' || k.endsWith('At')) && v > 1e12 ? new Date(v).toLocaleTimeString() : n3(v);
+    if (Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null)) return v.map((x) => (x === null ? dash : n3(x))).join(' / ');
+    return v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v ?? dash);
+  };
   for (const [k, v] of Object.entries(r ?? {})) {
     if (k === 'ok') continue;
     if (Array.isArray(v) && v.length && typeof v[0] === 'object') {
       const cols = [...new Set(v.flatMap((x: J) => Object.keys(x)))];
-      parts.push(h('p', {}, k), h('div', { class: 'scroll' }, h('table', {}, row(cols, true), ...v.map((x: J) => row(cols.map((c) => flat(x[c])))))));
+      parts.push(h('p', {}, k), h('div', { class: 'scroll' }, h('table', {}, row(cols, true), ...v.map((x: J) => row(cols.map((c) => flat(x[c], c)))))));
     } else if (v !== null && typeof v === 'object') {
-      parts.push(h('p', {}, k), h('dl', {}, ...dl(Object.entries(v).map(([a, b]) => [a, flat(b)]))));
-    } else parts.push(h('dl', {}, ...dl([[k, flat(v)]])));
+      parts.push(h('p', {}, k), h('dl', {}, ...dl(Object.entries(v).map(([a, b]) => [a, flat(b, a)]))));
+    } else parts.push(h('dl', {}, ...dl([[k, flat(v, k)]])));
   }
   return h('div', { class: 'result' }, ...parts);
 }
