@@ -9,10 +9,14 @@ import { MeterSim, type SimPhaseRotation } from '../../scripts/sim/meter-sim.js'
 import { until } from './until.js';
 
 export const GRID_A = 63;
-const POLL_MS = 150;
+// A meter read every 300 ms (a real site reads every 1,000 ms). The daemon, the simulated cars
+// and the meter share this test process's event loop, and the suite runs two files at once on
+// two cores: at 150 ms, "back under the limit within two reads" was sometimes four reads because
+// the corrective profiles had not been processed yet, not because the balancer waited.
+const POLL_MS = 300;
 // Generous against a loaded test machine (as in the 1.6 closed loop).
 const TIMEOUT_MS = 400;
-const STALE_MS = 1200;
+const STALE_MS = 1500;
 
 export type Phases3 = [number, number, number];
 
