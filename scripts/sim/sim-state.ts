@@ -81,6 +81,8 @@ export class SimChargerState extends SimRpc {
   private localTxSeq = 0;
   private readonly meterAt = new Map<number, number>();
   private profileTimer?: NodeJS.Timeout;
+  /** close() was called: a charger switched off arms no timer (a profile arriving during the close handshake did, and kept the test process alive for the profile's validity). */
+  private switchedOff = false;
 
   constructor(readonly options: SimChargerOptions) {
     const headers: Record<string, string> = {};
@@ -353,7 +355,13 @@ export class SimChargerState extends SimRpc {
     };
   }
 
+  override connect(): Promise<void> {
+    this.switchedOff = false;
+    return super.connect();
+  }
+
   override close(code?: number, reason?: string): Promise<void> {
+    this.switchedOff = true;
     clearTimeout(this.profileTimer);
     this.profileTimer = undefined;
     return super.close(code, reason);
@@ -382,7 +390,7 @@ export class SimChargerState extends SimRpc {
   private armProfileTimer(now: number): void {
     clearTimeout(this.profileTimer);
     this.profileTimer = undefined;
-    if (this.profiles.size === 0) return;
+    if (this.profiles.size === 0 || this.switchedOff) return;
     let next = Infinity;
     for (const c of this.connectors.keys()) {
       next = Math.min(next, this.profiles.nextChange(now, c, this.tx.get(c)?.startedAt) ?? Infinity);
