@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import Database from 'better-sqlite3';
 import { CloudSim } from '../sim/cloud-sim.js';
+import { CloudSim201 } from '../sim/cloud201-sim.js';
 import { spawnDaemon, type DaemonProcess } from '../../test/helpers/child.js';
 import { queryControl, controlSocketPath } from '../../daemon/control/server.js';
 import { mulberry32, fork, type Rng } from './prng.js';
@@ -25,6 +26,8 @@ export interface ChaosOptions {
   chargers?: number; // default 3, two connectors each
   /** How many of the chargers (the last ones) speak OCPP 2.0.1; default 0. */
   v201?: number;
+  /** The OCPP version the site speaks to the cloud (default ocpp1.6); a 2.0.1 cloud's ledger is judged too. */
+  cloudProtocol?: 'ocpp1.6' | 'ocpp2.0.1';
   /** The daemon's upstream.callTimeoutS; a slow cloud answers after 1.5 x this. */
   callTimeoutS?: number;
   /** Time between one restart and the next kill, ms (seeded within the range). */
@@ -63,7 +66,10 @@ export async function runChaos(opts: ChaosOptions): Promise<Verdict> {
   const drainTimeoutMs = opts.drainTimeoutMs ?? 60_000;
   const dir = mkdtempSync(join(tmpdir(), 'sc-chaos-'));
   const dbPath = join(dir, 'site.db');
-  const cloud = new CloudSim({ identities: { [IDENTITY]: CLOUD_PASSWORD }, outage: 'reset' });
+  const cloudProtocol = opts.cloudProtocol ?? 'ocpp1.6';
+  const cloud = cloudProtocol === 'ocpp2.0.1'
+    ? new CloudSim201({ identities: { [IDENTITY]: CLOUD_PASSWORD }, outage: 'reset' })
+    : new CloudSim({ identities: { [IDENTITY]: CLOUD_PASSWORD }, outage: 'reset' });
   const connectedAt = new Map<number, number>();
   cloud.on('connect', (_id: string, n: number) => connectedAt.set(n, Date.now()));
   const chargerRngs: Rng[] = [];
@@ -84,7 +90,7 @@ export async function runChaos(opts: ChaosOptions): Promise<Verdict> {
       store: { path: dbPath },
       log: { level: 'info' },
       upstream: {
-        url: cloud.url, identity: IDENTITY, password: CLOUD_PASSWORD,
+        url: cloud.url, identity: IDENTITY, password: CLOUD_PASSWORD, protocol: cloudProtocol,
         reconnect: { minS: 0.05, maxS: 0.5 }, handshakeTimeoutS: 2, callTimeoutS, authorizeTimeoutS: 1, pingIntervalS: 0,
       },
     };
@@ -190,12 +196,19 @@ export async function runChaos(opts: ChaosOptions): Promise<Verdict> {
 
     const figures = judgeLedger(accepted, cloud.received);
     const base = {
-      seed: opts.seed, kills, chargers: chargers.length, v201: chargers.filter((c) => c instanceof ChaosCharger201).length, killsByPhase, cloudDrops,
+      seed: opts.seed, kills, chargers: chargers.length, cloudProtocol, v201: chargers.filter((c) => c instanceof ChaosCharger201).length, killsByPhase, cloudDrops,
       accepted: accepted.length, lost: figures.lost.length, duplicates: figures.duplicates,
       duplicatesUnexplained: figures.duplicatesUnexplained.length, setAside,
       refused: chargers.reduce((a, c) => a + c.refused, 0), seconds: (Date.now() - started) / 1000,
     };
     problems.push(...verdictProblems(base, figures));
+    if (cloud instanceof CloudSim201) {
+      // The 2.0.1 cloud's own book: every transaction's seqNos 0..n, none reused for other content, no unknown id.
+      const r = cloud.ledgerReport();
+      for (const g of r.gaps.slice(0, 3)) problems.push(`seqNo gap in ${g.transactionId}: missing ${g.missing.join(',')}`);
+      for (const x of r.repeats.slice(0, 3)) problems.push(`seqNo ${x.seqNo} of ${x.transactionId} sent with two contents`);
+      for (const u of r.unknown.slice(0, 3)) problems.push(`${u.eventType} for ${u.transactionId}, which the cloud never saw start`);
+    }
     return { ...base, ok: problems.length === 0, problems };
   } finally {
     await Promise.all(chargers.map((c) => c.close()));

@@ -19,6 +19,8 @@ export interface Verdict {
   chargers: number;
   /** How many of the chargers spoke OCPP 2.0.1. */
   v201?: number;
+  /** The OCPP version the site spoke to the cloud (default ocpp1.6). */
+  cloudProtocol?: string;
   killsByPhase: Record<string, number>;
   cloudDrops: number;
   /** Transaction messages the site answered with a CALLRESULT. */
@@ -56,9 +58,24 @@ export function itemsOf(action: string, payload: any): string[] {
       return [stopKey(payload), ...(payload.transactionData ?? []).map(sampleKey)];
     case 'MeterValues':
       return payload.transactionId === undefined ? [] : (payload.meterValue ?? []).map(sampleKey);
+    case 'TransactionEvent':
+      return itemsOfCloudEvent201(payload);
     default:
       return [];
   }
+}
+
+/**
+ * What a 2.0.1 cloud books from the site's TransactionEvent: as itemsOf201, except that a
+ * Started's Transaction.Begin reading is its start (the startKey), not a sample: the site
+ * writes the meterStart there, and a 2.0.1 charger's own reading of it comes in the next
+ * Updated, where it is the sample the charger was answered for.
+ */
+function itemsOfCloudEvent201(payload: any): string[] {
+  if (payload.eventType !== 'Started') return itemsOf201(payload);
+  const mvs: any[] = payload.meterValue ?? [];
+  const samples = mvs.filter((mv) => !(mv.sampledValue ?? []).some((s: any) => s.context === 'Transaction.Begin')).map(sampleKey);
+  return [startKey({ idTag: payload.idToken?.idToken, timestamp: payload.timestamp, meterStart: registerIn(mvs, 'Transaction.Begin') }), ...samples];
 }
 
 /** The Wh register of a 2.0.1 MeterValue list in the given context (Transaction.Begin / End). */
@@ -134,6 +151,7 @@ export function formatVerdict(v: Verdict): string {
   const lines = [
     `chaos ${v.ok ? 'PASS' : 'FAIL'} seed=${v.seed}`,
     ...(v.v201 ? [`chargers ${v.chargers} (${v.v201} on OCPP 2.0.1)`] : []),
+    ...(v.cloudProtocol === 'ocpp2.0.1' ? ['cloud OCPP 2.0.1'] : []),
     `kills ${v.kills} (${Object.entries(v.killsByPhase).map(([k, n]) => `${k} ${n}`).join(', ')})`,
     `cloud drops ${v.cloudDrops}`,
     `accepted ${v.accepted}`,
@@ -144,6 +162,6 @@ export function formatVerdict(v: Verdict): string {
     `seconds ${v.seconds.toFixed(1)}`,
     ...v.problems.map((p) => `problem: ${p}`),
   ];
-  if (!v.ok) lines.push(`reproduce: npm run test:chaos -- --seed ${v.seed} --kills ${v.kills} --chargers ${v.chargers}${v.v201 ? ` --v201 ${v.v201}` : ''}`);
+  if (!v.ok) lines.push(`reproduce: npm run test:chaos -- --seed ${v.seed} --kills ${v.kills} --chargers ${v.chargers}${v.v201 ? ` --v201 ${v.v201}` : ''}${v.cloudProtocol === 'ocpp2.0.1' ? ' --cloud-v201' : ''}`);
   return lines.join('\n');
 }

@@ -22,3 +22,15 @@ test(`chaos with a 2.0.1 charger, short: 5 kill -9s (seed ${SEED}): nothing lost
   assert.equal(v.duplicatesUnexplained, 0, report);
   assert.ok(v.ok, report);
 });
+
+test(`chaos behind a 2.0.1 cloud, short: 5 kill -9s (seed ${SEED}): nothing lost, the cloud's ledger clean (no seqNo gap, repeat or unknown id)`, { timeout: 240_000 }, async () => {
+  const lines: string[] = [];
+  const v = await runChaos({ seed: SEED, kills: 5, chargers: 2, v201: 1, cloudProtocol: 'ocpp2.0.1', killEveryMs: [100, 900], drainTimeoutMs: 45_000, log: (l) => lines.push(l) });
+  const report = `${lines.join('\n')}\n${formatVerdict(v)}\nthis test alone: CHAOS_SEED=${SEED} node scripts/run-tests.mjs integration/chaos-v201`;
+  assert.equal(v.cloudProtocol, 'ocpp2.0.1', report);
+  assert.ok(v.accepted > 0, `no transaction message was accepted at all\n${report}`);
+  assert.equal(v.lost, 0, report);
+  assert.equal(v.setAside, 0, report);
+  assert.equal(v.duplicatesUnexplained, 0, report);
+  assert.ok(v.ok, report);
+});

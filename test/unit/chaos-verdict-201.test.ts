@@ -38,3 +38,12 @@ test('itemsOf201 matches itemsOf of the 1.6 messages the site makes of the event
   const stop16 = { transactionId: 7, meterStop: 530, timestamp: 't-ev', transactionData: [{ timestamp: 't2', sampledValue: [{ value: '530', context: 'Transaction.End', measurand: 'Energy.Active.Import.Register', unit: 'Wh' }] }] };
   assert.deepEqual(itemsOf201(cases[3].payload), itemsOf('StopTransaction', stop16));
 });
+
+test('behind a 2.0.1 cloud, the site\'s own TransactionEvents are booked by content too; a Started\'s Begin reading is its start, not a sample', () => {
+  const siteStarted = ev('Started', { idToken: { idToken: 'CP-1-1-1', type: 'ISO14443' }, meterValue: [{ timestamp: 't-ev', sampledValue: [sv201(500, 'Transaction.Begin')] }] });
+  assert.deepEqual(itemsOf('TransactionEvent', siteStarted), ['start|CP-1-1-1|t-ev|500']);
+  // The 2.0.1 charger's own Begin reading then comes in an Updated, where it is the sample it was answered for.
+  const updated = ev('Updated', { meterValue: [{ timestamp: 't0', sampledValue: [sv201(500, 'Transaction.Begin')] }, { timestamp: 't1', sampledValue: [sv201(510, 'Sample.Periodic')] }] });
+  assert.deepEqual(itemsOf('TransactionEvent', updated), ['sample|t0|500', 'sample|t1|510']);
+  assert.deepEqual(itemsOf('TransactionEvent', cases[3].payload), itemsOf201(cases[3].payload));
+});
