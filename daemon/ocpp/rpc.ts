@@ -46,6 +46,12 @@ export interface CallOptions {
    * A call still queued at its deadline is dropped from the queue, never sent stale.
    */
   countFromQueue?: boolean;
+  /**
+   * When the answer comes, send no further CALL until releaseLine(): the caller records the
+   * answer durably first (the outbox), so that a crash in between can only repeat the call
+   * that was last on the wire, never one followed by others.
+   */
+  holdLine?: boolean;
 }
 
 interface OutgoingCall {
@@ -55,6 +61,7 @@ interface OutgoingCall {
   timeoutMs: number;
   /** Running from enqueue (countFromQueue) or from the send. */
   timer: NodeJS.Timeout | null;
+  holdLine?: boolean;
   resolve: (v: any) => void;
   reject: (e: Error) => void;
 }
@@ -82,6 +89,8 @@ export class RpcConnection extends EventEmitter {
   readonly stats: RpcStats = { callsIn: 0, callsOut: 0, badFrames: 0, timeouts: 0, lateAnswers: 0 };
   private readonly handlers = new Map<string, CallHandler>();
   private readonly queue: OutgoingCall[] = [];
+  /** A holdLine call was answered and its caller has not released the line yet. */
+  private lineHeld = false;
   private inFlight: OutgoingCall | null = null;
   private readonly incoming: IncomingCall[] = [];
   private handling = false;
@@ -138,7 +147,7 @@ export class RpcConnection extends EventEmitter {
       return Promise.reject(new RpcError('GenericError', `${action}: call queue full (${this.maxQueuedCalls})`));
     }
     return new Promise<T>((resolve, reject) => {
-      const call: OutgoingCall = { id: randomUUID(), action, payload, timeoutMs: opts.timeoutMs ?? this.callTimeoutMs, timer: null, resolve, reject };
+      const call: OutgoingCall = { id: randomUUID(), action, payload, timeoutMs: opts.timeoutMs ?? this.callTimeoutMs, timer: null, resolve, reject, holdLine: opts.holdLine };
       if (opts.countFromQueue) call.timer = setTimeout(() => this.expire(call), call.timeoutMs);
       this.queue.push(call);
       this.pump();
@@ -159,8 +168,15 @@ export class RpcConnection extends EventEmitter {
     });
   }
 
+  /** Lets the next queued CALL go after a holdLine call's answer was dealt with. */
+  releaseLine(): void {
+    if (!this.lineHeld) return;
+    this.lineHeld = false;
+    setImmediate(() => this.pump());
+  }
+
   private pump(): void {
-    if (this.inFlight || this.queue.length === 0 || !this.isOpen) return;
+    if (this.inFlight || this.lineHeld || this.queue.length === 0 || !this.isOpen) return;
     const call = this.queue.shift()!;
     // A countFromQueue call keeps the timer it got when queued: its deadline does not move.
     call.timer ??= setTimeout(() => this.expire(call), call.timeoutMs);
@@ -190,7 +206,8 @@ export class RpcConnection extends EventEmitter {
     if (call.timer) clearTimeout(call.timer);
     call.timer = null;
     this.inFlight = null;
-    setImmediate(() => this.pump());
+    if (call.holdLine) this.lineHeld = true;
+    else setImmediate(() => this.pump());
     return call;
   }
 

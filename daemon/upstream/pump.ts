@@ -24,7 +24,9 @@ export interface PumpDeps {
   log: Logger;
   config: UpstreamConfig;
   now: () => number;
+  /** A transaction message: the line is held after its answer until releaseLine() (nothing else goes out before the answer is recorded). */
   call: (action: string, payload: unknown, timeoutMs?: number) => Promise<any>;
+  releaseLine: () => void;
   isOnline: () => boolean;
   onEvent: (type: string, detail: Record<string, unknown>) => void;
   changed: () => void;
@@ -111,6 +113,8 @@ export class OutboxPump {
           this.calls++;
           res = await d.call(plan.action, plan.payload, d.config.deliveryTimeoutS * 1000);
         } catch (err) {
+          // A refusal is recorded below; nothing about it needs the line held.
+          d.releaseLine();
           // The link dropping is not the message's fault: it is sent again after reconnect.
           if (err instanceof RpcClosedError || !d.isOnline() || this.stopped) break;
           if (err instanceof RpcTimeoutError) {
@@ -179,7 +183,12 @@ export class OutboxPump {
         const done = d.store.write(write);
         // Queued in the same tick: the same commit and the same fsync as the delivery.
         if (attempt === 0 && alsoFirstTime) d.store.write(alsoFirstTime).catch(() => {});
-        return await done;
+        try {
+          return await done;
+        } finally {
+          // Recorded (or the store is failing: then other calls must not wait for the disk).
+          if (attempt === 0) d.releaseLine();
+        }
       } catch (err) {
         if (this.stopped) throw err;
         if (attempt === 0) d.log.error('could not record the cloud\'s answer; retrying before sending anything else', { err: (err as Error).message });

@@ -111,7 +111,8 @@ export class UpstreamService extends EventEmitter {
     this.pump = new OutboxPump({
       outbox: this.outbox, dialect: this.dialect, registry: deps.registry, log: this.log, config: deps.config,
       store: deps.store, now: deps.now,
-      call: (action, payload, timeoutMs) => this.call(action, payload, timeoutMs),
+      call: (action, payload, timeoutMs) => this.call(action, payload, timeoutMs, true),
+      releaseLine: () => this.rpc?.releaseLine(),
       isOnline: () => this.linkState === 'online',
       onEvent: (type, detail) => this.emit('event', { type, ...detail }),
       changed: () => this.changed(),
@@ -192,9 +193,9 @@ export class UpstreamService extends EventEmitter {
   }
 
   /** Sends a CALL to the cloud if online; rejects otherwise (callers decide what offline means). */
-  call<T = any>(action: string, payload: unknown, timeoutMs?: number): Promise<T> {
+  call<T = any>(action: string, payload: unknown, timeoutMs?: number, holdLine?: boolean): Promise<T> {
     if (!this.rpc || !this.rpc.isOpen) return Promise.reject(new Error('cloud link is down'));
-    return this.rpc.call<T>(action, payload, { timeoutMs });
+    return this.rpc.call<T>(action, payload, { timeoutMs, holdLine });
   }
 
   /** Best-effort CALL for state messages that are not queued (status, heartbeat). */

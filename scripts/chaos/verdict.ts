@@ -113,10 +113,14 @@ export interface LedgerFigures {
  * calls: every CALL the cloud received, in arrival order.
  */
 export function judgeLedger(accepted: string[][], calls: CloudCall[]): LedgerFigures {
-  // The call in flight when a link broke is the last one the cloud received on that connection
-  // (OCPP-J allows one outstanding CALL): its answer may never have been recorded by the site.
+  // The transaction message in flight when a link broke is the last one the cloud received on
+  // that connection (the outbox has one outstanding at a time): its answer may never have been
+  // recorded by the site. Other CALLs (StatusNotification, Heartbeat, NotifyChargingLimit) go out
+  // meanwhile and say nothing about it, so they are not counted as the last call.
   const lastOnConn = new Map<number, number>();
-  calls.forEach((c, i) => lastOnConn.set(c.connection, i));
+  calls.forEach((c, i) => {
+    if (itemsOf(c.action, c.payload).length > 0) lastOnConn.set(c.connection, i);
+  });
   const firstSeen = new Map<string, number>(); // item → index of the latest call that carried it
   let duplicates = 0;
   const duplicatesUnexplained: string[] = [];

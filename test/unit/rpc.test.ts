@@ -202,3 +202,23 @@ test('a call whose deadline counts from the queue times out there at its own dea
   assert.equal((await within(next(), 2000, 'the Authorize on the wire'))[2], 'Authorize');
   await within(assert.rejects(onWire, RpcTimeoutError), 1000, 'the Authorize on the wire to time out');
 });
+
+test('holdLine: after its answer nothing else goes out until the caller releases the line (the outbox records the answer first)', async (t) => {
+  const { rpc, client, next } = await pair(t);
+  let received = 0;
+  client.on('message', () => received++);
+  const a = rpc.call('GetConfiguration', {}, { holdLine: true });
+  const b = rpc.call('ClearCache', {});
+  const first = await next();
+  client.send(JSON.stringify([3, first[1], { configurationKey: [] }]));
+  assert.deepEqual(await a, { configurationKey: [] });
+  // A ping round trip: a CALL sent before the pong would arrive before it on this socket.
+  client.ping();
+  await once(client, 'pong');
+  assert.equal(received, 1, 'the queued call waits while the line is held');
+  rpc.releaseLine();
+  const second = await next();
+  assert.equal(second[2], 'ClearCache');
+  client.send(JSON.stringify([3, second[1], { status: 'Accepted' }]));
+  assert.deepEqual(await b, { status: 'Accepted' });
+});
