@@ -113,14 +113,11 @@ export interface LedgerFigures {
  * calls: every CALL the cloud received, in arrival order.
  */
 export function judgeLedger(accepted: string[][], calls: CloudCall[]): LedgerFigures {
-  // The transaction message in flight when a link broke is the last one the cloud received on
-  // that connection (the outbox has one outstanding at a time): its answer may never have been
-  // recorded by the site. Other CALLs (StatusNotification, Heartbeat, NotifyChargingLimit) go out
-  // meanwhile and say nothing about it, so they are not counted as the last call.
+  // The call in flight when a link broke is the last one the cloud received on that connection
+  // (OCPP-J allows one outstanding CALL, and the site sends nothing else after a transaction
+  // message's answer until it has recorded it): its answer may never have been recorded.
   const lastOnConn = new Map<number, number>();
-  calls.forEach((c, i) => {
-    if (itemsOf(c.action, c.payload).length > 0) lastOnConn.set(c.connection, i);
-  });
+  calls.forEach((c, i) => lastOnConn.set(c.connection, i));
   const firstSeen = new Map<string, number>(); // item → index of the latest call that carried it
   let duplicates = 0;
   const duplicatesUnexplained: string[] = [];
