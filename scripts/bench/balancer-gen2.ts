@@ -21,7 +21,7 @@ import { DEFAULT_PROFILE_VALIDITY_S } from '../../daemon/balancer/service.js';
 import type { PerPhase } from '../../daemon/balancer/phases.js';
 import { SimCharger } from '../sim/charger-sim.js';
 import { MeterSim } from '../sim/meter-sim.js';
-import { report, percentile, freePort } from './lib.js';
+import { report, percentile, freePort, connectConfigured } from './lib.js';
 
 /** Profiles per connector per minute over 10 simulated minutes of a steady site with meter noise. */
 async function steadyProfiles(validityS: number): Promise<number> {
@@ -82,12 +82,7 @@ async function admission(): Promise<number[]> {
   await daemon.start();
   const sims = Array.from({ length: N }, (_, i) => new SimCharger({ url: `ws://127.0.0.1:${daemon.local.port}/ocpp`, id: `F${i}`, password: 'pw', connectors: 1, maxCurrentA: 16 }));
   try {
-    const configured = new Promise<void>((resolve) => {
-      let n = 0;
-      daemon.registry.on('configured', () => ++n === N && resolve());
-    });
-    await Promise.all(sims.map(async (s) => (await s.connect(), await s.boot())));
-    await configured;
+    await connectConfigured(daemon.registry, sims);
     sims.forEach((s) => meter.attach(s, 'L1L2L3'));
     const out: number[] = [];
     for (const s of sims) {

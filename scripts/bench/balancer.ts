@@ -19,7 +19,7 @@ import { CAR_REACTION_MS, type LimitRange } from '../../daemon/balancer/estimate
 import { gridPhasesOf, type ChargerWiring, type PerPhase } from '../../daemon/balancer/phases.js';
 import { SimCharger } from '../sim/charger-sim.js';
 import { MeterSim } from '../sim/meter-sim.js';
-import { report, percentile, freePort } from './lib.js';
+import { report, percentile, freePort, connectConfigured } from './lib.js';
 import { benchBalancerGen2 } from './balancer-gen2.js';
 
 const TRIALS = Number(process.env.BENCH_BALANCER_TRIALS ?? 40);
@@ -64,12 +64,7 @@ async function reaction(): Promise<void> {
   await daemon.start();
   const sims = Array.from({ length: N }, (_, i) => new SimCharger({ url: `ws://127.0.0.1:${daemon.local.port}/ocpp`, id: `R${i}`, password: 'pw', connectors: 1, maxCurrentA: 16 }));
   try {
-    const configured = new Promise<void>((resolve) => {
-      let n = 0;
-      daemon.registry.on('configured', () => ++n === N && resolve());
-    });
-    await Promise.all(sims.map(async (s) => (await s.connect(), await s.boot())));
-    await configured;
+    await connectConfigured(daemon.registry, sims);
     sims.forEach((s, i) => meter.attach(s, (['L1L2L3', 'L2L3L1', 'L3L1L2'] as const)[i % 3]));
     await Promise.all(sims.map(async (s) => (await s.plugIn(1), await s.startCharging(1, 'TAG'))));
     await allLimits(sims, 16);

@@ -87,3 +87,18 @@ export async function timed<T>(fn: () => Promise<T>, into: number[]): Promise<T>
   into.push(performance.now() - t0);
   return r;
 }
+
+/** Connects and boots the simulated chargers; resolves once the daemon has configured every one of them. */
+export async function connectConfigured(registry: { on(event: 'configured', fn: () => void): unknown; off(event: 'configured', fn: () => void): unknown }, sims: Array<{ connect(): Promise<void>; boot(): Promise<unknown> }>): Promise<void> {
+  let n = 0;
+  let done!: () => void;
+  const configured = new Promise<void>((resolve) => (done = resolve));
+  const on = () => ++n === sims.length && done();
+  registry.on('configured', on);
+  try {
+    await Promise.all(sims.map(async (s) => (await s.connect(), await s.boot())));
+    await configured;
+  } finally {
+    registry.off('configured', on);
+  }
+}

@@ -4,24 +4,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { startCloudSite, runTransaction, drained, IDENTITY, THREE_CHARGERS } from '../helpers/upstream-site.js';
+import { startCloudSite, runTransaction, drained, nextCallAt, IDENTITY, THREE_CHARGERS } from '../helpers/upstream-site.js';
 import { makeTempDir } from '../helpers/daemon.js';
-import { within } from '../helpers/until.js';
-import type { SimCharger } from '../../scripts/sim/charger-sim.js';
-
-/** The next CALL `action` the site sends to `sim` (attach before the command that causes it). */
-function nextCall(sim: SimCharger, action: string): Promise<any> {
-  let on: (a: string, payload: any) => void = () => {};
-  const p = new Promise((resolve) => {
-    on = (a: string, payload: any) => {
-      if (a !== action) return;
-      sim.off('call', on);
-      resolve(payload);
-    };
-    sim.on('call', on);
-  });
-  return within(p, `${action} at ${sim.id}`).finally(() => sim.off('call', on));
-}
 
 test('every routed cloud command reaches the owning charger or is answered by the site', async (t) => {
   const s = await startCloudSite();
@@ -32,7 +16,7 @@ test('every routed cloud command reaches the owning charger or is answered by th
   await cp1.status(2, 'Available');
 
   // RemoteStart on cloud connector 3 → CP-2 connector 1.
-  const rs = nextCall(cp2, 'RemoteStartTransaction');
+  const rs = nextCallAt(cp2, 'RemoteStartTransaction');
   assert.equal((await s.cloud.remoteStart(IDENTITY, 'TAG', 3)).status, 'Accepted');
   assert.deepEqual(await rs, { connectorId: 1, idTag: 'TAG' });
 
@@ -41,13 +25,13 @@ test('every routed cloud command reaches the owning charger or is answered by th
   const started = await s.cloud.waitFor((c) => c.action === 'StartTransaction' && c.payload.connectorId === 2);
   await drained(s.site.daemon.upstream!.service);
   const cloudId = [...s.cloud.transactions.entries()].find(([, v]: [number, any]) => v.connectorId === 2 && v.timestamp === started.payload.timestamp)![0];
-  const stop = nextCall(cp1, 'RemoteStopTransaction');
+  const stop = nextCallAt(cp1, 'RemoteStopTransaction');
   assert.equal((await s.cloud.remoteStop(IDENTITY, cloudId)).status, 'Accepted');
   assert.deepEqual(await stop, { transactionId: tx });
   assert.equal((await s.cloud.remoteStop(IDENTITY, 999_999)).status, 'Rejected');
 
   // Unlock cloud connector 2 → CP-1 connector 2.
-  const unlock = nextCall(cp1, 'UnlockConnector');
+  const unlock = nextCallAt(cp1, 'UnlockConnector');
   assert.equal((await s.cloud.unlock(IDENTITY, 2)).status, 'Unlocked');
   assert.deepEqual(await unlock, { connectorId: 2 });
 
@@ -61,7 +45,7 @@ test('every routed cloud command reaches the owning charger or is answered by th
   assert.equal((await s.cloud.changeAvailability(IDENTITY, 0, 'Operative')).status, 'Accepted');
 
   // Reservations go to the owner and can be cancelled there.
-  const reserve = nextCall(cp3, 'ReserveNow');
+  const reserve = nextCallAt(cp3, 'ReserveNow');
   const until = new Date(Date.now() + 3600_000).toISOString();
   assert.equal((await s.cloud.reserveNow(IDENTITY, { connectorId: 4, expiryDate: until, idTag: 'TAG', reservationId: 7 })).status, 'Accepted');
   assert.equal((await reserve).connectorId, 1);
