@@ -64,7 +64,7 @@ function renderGrid(s: J): void {
   const m = b?.meter ?? null;
   const rows = [row(['Phase', 'Grid limit', 'Meter', 'EV draw', 'Other load', 'Budget'], true)];
   for (let i = 0; i < 3; i++) {
-    rows.push(row([`L${i + 1}`, amps(g?.maxCurrentA), amps(phase(m?.currentA, i)), amps(phase(b?.evDrawA, i)), amps(phase(b?.nonEvA, i)), amps(phase(b?.budgetA, i))], false, [1, 2, 3, 4, 5]));
+    rows.push(row([`L${i + 1}`, amps(g?.maxCurrentA), amps(phase(m?.currentA, i)), amps(phase(b?.evDrawA, i)), `${amps(phase(b?.nonEvA, i))}${b?.settling?.[i] ? ' (held: a car is still following a new limit)' : ''}`, amps(phase(b?.budgetA, i))], false, [1, 2, 3, 4, 5]));
   }
   fill($('grid'), ...rows);
   const mode = b?.mode ?? 'none';

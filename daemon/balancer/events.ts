@@ -87,6 +87,11 @@ export interface BalancerState {
   reservedA: PerPhase;
   evDrawA: PerPhase;
   nonEvA: PerPhase | null;
+  /**
+   * Per grid phase: a car there may still be following a changed limit (balancer.carReactionS,
+   * or until its MeterValues show it did), so nonEvA is held rather than read from the meter.
+   */
+  settling: [boolean, boolean, boolean];
   meter: { ts: number; currentA: PerPhase; voltageV: PerPhase; powerW: number; importEnergyWh: number } | null;
   connectors: ConnectorView[];
   chargers: ChargerView[];

@@ -85,6 +85,8 @@ export interface Plan {
   nonEvA: PerPhase | null;
   /** To feed back as heldNonEvA next time. */
   trustedNonEvA: PerPhase | null;
+  /** Per grid phase: a car there may still be following a new limit, so the non-EV estimate is held (estimate.ts). */
+  settling: [boolean, boolean, boolean];
   /** Wanted limit per managed connector, whole A (0 for idle or paused). */
   limitsA: Map<string, number>;
   /** Grid phases each managed charging car is taken to draw on (for W limits). */
@@ -189,7 +191,7 @@ export function plan(input: PlanInput): Plan {
   for (const c of input.connectors) if (c.managed && phasesOf(c).some((p) => falling[p])) increaseHeld.add(c.key);
   return {
     mode: src.kind === 'fallback' ? 'fallback' : result.mode,
-    budgetA: result.budgetA, headroomA, reservedA, evDrawA, nonEvA, trustedNonEvA, limitsA, phases, increaseHeld, paused: result.paused,
+    budgetA: result.budgetA, headroomA, reservedA, evDrawA, nonEvA, trustedNonEvA, settling: [transit[0]!, transit[1]!, transit[2]!], limitsA, phases, increaseHeld, paused: result.paused,
     numberPhases: result.phases, turns: result.turns,
   };
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { BalancerEvent } from './events.js';
 import { decideLimit, type LimitHistory, type LimitRules } from './limits.js';
 import { dynamicProfile, fallbackProfile, refreshDue, type LadderStep, type RateUnit } from './profiles.js';
-import type { LimitRange } from './estimate.js';
+import { LIMIT_BOUND_TOLERANCE_A, type LimitRange } from './estimate.js';
 
 export interface ConnectorWant {
   /** From the plan, A (0 when idle or paused). */
@@ -56,6 +56,11 @@ interface Slot {
   acceptedUntil: number;
   /** Limits accepted before the current one, until the car has surely followed the change. */
   recent: Array<{ limitA: number; until: number }>;
+  /**
+   * When a MeterValues showed the car at or under the accepted limit (null: not since it was
+   * accepted). From then on the higher limits in `recent` no longer bound its draw.
+   */
+  followedAt: number | null;
   inFlightA: number | null;
   dirty: boolean;
 }
@@ -171,7 +176,7 @@ export class ChargerProfiles {
         let slot = this.slots.get(id);
         if (!slot || slot.transactionId !== d.transactionId) {
           // A new session needs its own TxProfile; its decisions start afresh.
-          slot = { transactionId: d.transactionId, phases: d.phases, numberPhases: d.numberPhases, charging: false, decided: null, acceptedA: null, acceptedAt: 0, acceptedUntil: Infinity, recent: [], inFlightA: null, dirty: false };
+          slot = { transactionId: d.transactionId, phases: d.phases, numberPhases: d.numberPhases, charging: false, decided: null, acceptedA: null, acceptedAt: 0, acceptedUntil: Infinity, recent: [], followedAt: null, inFlightA: null, dirty: false };
           this.slots.set(id, slot);
         }
         // Fast admission: a session that just began gets its first limit now, not after the
@@ -204,7 +209,7 @@ export class ChargerProfiles {
    * accepted before it or decided since, for carReactionMs (the car may still be
    * following the change). Null when no limit of ours is known.
    */
-  limitRange(connectorId: number): LimitRange | null {
+  limitRange(connectorId: number, sampleAt?: number): LimitRange | null {
     const slot = this.form ? this.slots.get(this.form.form === 'charger' ? 0 : connectorId) : undefined;
     if (!slot) return null;
     const now = this.deps.now();
@@ -215,10 +220,28 @@ export class ChargerProfiles {
       values.push(expired && fallbackA !== null ? fallbackA : slot.acceptedA);
     }
     slot.recent = slot.recent.filter((r) => r.until > now);
-    for (const r of slot.recent) values.push(r.limitA);
+    // A meter sample taken after the car was seen under its limit cannot show it at a higher,
+    // earlier one; an older sample still may (it is judged with the full range).
+    const followed = slot.followedAt !== null && sampleAt !== undefined && sampleAt >= slot.followedAt;
+    for (const r of slot.recent) if (!followed || r.limitA <= slot.acceptedA!) values.push(r.limitA);
     const d = slot.decided;
     if (d && d.limitA !== slot.acceptedA && now - d.changedAt < this.opts.carReactionMs) values.push(d.limitA);
     return values.length > 0 ? { lowA: Math.min(...values), highA: Math.max(...values), targetA: d?.limitA ?? slot.acceptedA ?? undefined } : null;
+  }
+
+  /**
+   * A MeterValues from this connector arrived (drawA: its highest phase current). A car
+   * measured at or under the accepted limit has followed it: limits it was coming down from
+   * are over for it, so a step in the non-EV load seen in the next meter sample is read as
+   * what it is, not held as a car that may still be slowing down (see estimate.ts). A
+   * sample taken before the cut and delivered after it can only show a car that drew no
+   * more than the new limit anyway. Not for the 'charger' form: one car's reading says
+   * nothing of the others sharing the limit.
+   */
+  observed(connectorId: number, drawA: number): void {
+    if (!this.form || this.form.form === 'charger' || !Number.isFinite(drawA)) return;
+    const slot = this.slots.get(connectorId);
+    if (slot && slot.acceptedA !== null && drawA <= slot.acceptedA + LIMIT_BOUND_TOLERANCE_A) slot.followedAt = this.deps.now();
   }
 
   view(connectorId: number): { limitA: number | null; acceptedA: number | null } {
@@ -311,6 +334,7 @@ export class ChargerProfiles {
         if (outcome === 'accepted') {
           if (slot.acceptedA !== null && slot.acceptedA !== limitA) slot.recent.push({ limitA: slot.acceptedA, until: this.deps.now() + this.opts.carReactionMs });
           slot.acceptedA = limitA;
+          slot.followedAt = null;
           slot.acceptedAt = now;
           slot.acceptedUntil = validityS === null ? Infinity : now + validityS * 1000;
         }

@@ -73,6 +73,8 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   private readonly startedAt = new Map<string, number>();
   /** Per connector key: the limit in force when its latest MeterValues arrived. */
   private readonly limitAtMeasurement = new Map<string, number | null>();
+  /** Per connector, the sample time of the last MeterValues currents passed to observed(). */
+  private readonly currentSeenAt = new Map<string, number>();
   private pausedSince = new Map<string, { since: number; reason: Paused['reason'] }>();
   /** Rotation state per connector key (allocate's turns). */
   private turns = new Map<string, { queuedAt: number; runningSince?: number }>();
@@ -106,7 +108,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
       minIntervalMs: (opts.balancer.phaseSwitchMinIntervalS ?? 300) * 1000, maxPerSession: opts.balancer.phaseSwitchMaxPerSession ?? 10,
     });
     const zero: [number, number, number] = [0, 0, 0];
-    this.snapshot = { ts: this.now(), mode: 'fallback', source: deps.meter ? 'fallback' : 'static', stale: !!deps.meter, budgetA: zero, headroomA: zero, reservedA: zero, evDrawA: zero, nonEvA: null, meter: null, connectors: [], chargers: [] };
+    this.snapshot = { ts: this.now(), mode: 'fallback', source: deps.meter ? 'fallback' : 'static', stale: !!deps.meter, budgetA: zero, headroomA: zero, reservedA: zero, evDrawA: zero, nonEvA: null, settling: [false, false, false], meter: null, connectors: [], chargers: [] };
   }
 
   start(): void {
@@ -125,7 +127,17 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
       this.schedule();
     });
     this.listen(registry, 'connected', (s: ChargerSession) => reset(s.id));
-    this.listen(registry, 'meterValues', (s: ChargerSession, c: number) => this.limitAtMeasurement.set(`${s.id}/${c}`, this.ctls.get(s.id)?.limitRange(c)?.lowA ?? null));
+    this.listen(registry, 'meterValues', (s: ChargerSession, c: number) => {
+      const key = `${s.id}/${c}`;
+      const ctl = this.ctls.get(s.id);
+      this.limitAtMeasurement.set(key, ctl?.limitRange(c)?.lowA ?? null);
+      // Only a message that carried currents says where the car is now (live keeps older ones).
+      const live = s.connectors.get(c)?.live;
+      if (!ctl || live?.currentTs === undefined || live.currentTs === this.currentSeenAt.get(key)) return;
+      this.currentSeenAt.set(key, live.currentTs);
+      const drawA = measured(live, wiringOf(s).phases)?.filter((a): a is number => typeof a === 'number');
+      if (drawA?.length) ctl.observed(c, Math.max(...drawA));
+    });
     this.listen(registry, 'disconnected', (id: string) => (reset(id), this.schedule()));
     // A charger-reported limit (or its end) is acted on at once, not at the next sample.
     this.listen(registry, 'chargingLimit', () => this.schedule());
@@ -239,6 +251,8 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     this.lastRunAt = now;
     const fresh = this.meterService?.fresh() ?? null;
     const source: BudgetSource = !this.meterService ? { kind: 'static' } : fresh ? { kind: 'meter', currentA: fresh.currentA } : { kind: 'fallback' };
+    // The limits a car may still be following are judged against when the sample was taken.
+    const sampleAt = fresh ? this.meterService?.lastGoodAt ?? undefined : undefined;
     const rows = this.deps.registry.all().map((s) => {
       const w = wiringOf(s);
       const ctl = this.ctlFor(s, w);
@@ -257,7 +271,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
         const switchable = s.config?.phaseSwitching === true && w.phases === 3 && charging;
         const pc: PlanConnector = {
           key, wiring: w, maxCurrentA: w.maxCurrentA, priority: w.priority, charging, sessionStartedAt: this.startedAt.get(key) ?? now,
-          measuredA: charging ? measured(st?.live, w.phases) : null, limit: ctl?.limitRange(id) ?? null, limitAtMeasurementA: this.limitAtMeasurement.get(key),
+          measuredA: charging ? measured(st?.live, w.phases) : null, limit: ctl?.limitRange(id, sampleAt) ?? null, limitAtMeasurementA: this.limitAtMeasurement.get(key),
           managed: !!ctl && !ctl.unbalanceable, capA: tighter(this.caps.connectorCapA(s.id, id, now), reportedCap(id)), pausedSince: this.pausedSince.get(key)?.since, pausedReason: this.pausedSince.get(key)?.reason,
           unconfirmed: charging && !confirmed, phaseSwitch: switchable ? this.switches.view(key, now) : undefined,
           queuedAt: turn?.queuedAt, runningSince: turn?.runningSince,

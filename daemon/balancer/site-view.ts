@@ -53,7 +53,7 @@ export function buildState(ts: number, source: BudgetSource, hasMeter: boolean, 
   }));
   return {
     ts, mode: p.mode, source: source.kind, stale: hasMeter && source.kind === 'fallback',
-    budgetA: p.budgetA, headroomA: p.headroomA, reservedA: p.reservedA, evDrawA: p.evDrawA, nonEvA: p.nonEvA,
+    budgetA: p.budgetA, headroomA: p.headroomA, reservedA: p.reservedA, evDrawA: p.evDrawA, nonEvA: p.nonEvA, settling: p.settling,
     meter: last && { ts: last.ts, currentA: last.currentA, voltageV: last.voltageV, powerW: last.powerW, importEnergyWh: last.importEnergyWh },
     connectors, chargers,
   };

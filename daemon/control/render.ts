@@ -47,6 +47,9 @@ export function renderSnapshot(s: Any): string {
     out.push(`  budget   ${phases(b.budgetA)}`);
     if (b.meter) out.push(`  meter    ${phases(b.meter.currentA)}`);
     out.push(`  EV draw  ${phases(b.evDrawA)}`);
+    if (b.nonEvA) out.push(`  other    ${phases(b.nonEvA)}`);
+    const settling = Array.isArray(b.settling) ? b.settling.flatMap((x: unknown, i: number) => (x ? [`L${i + 1}`] : [])) : [];
+    if (settling.length) out.push(`  settling on ${settling.join(', ')}: a car may still be following a changed limit; the other load is held, not read from the meter`);
     if (b.externalLimit) out.push(`  external limit ${phases(b.externalLimit.maxCurrentA)} until ${new Date(b.externalLimit.until).toISOString()}`);
     for (const c of b.connectors ?? []) {
       if (!c.charging && !c.limitA) continue;

@@ -12,6 +12,8 @@ export interface LiveMeasurements {
   offeredA: number | null;
   /** Timestamp of the newest sample used (ms since epoch). */
   ts: number;
+  /** Timestamp of the newest sample that carried a current (absent: none yet). */
+  currentTs?: number;
 }
 
 const PHASE_INDEX: Record<string, number> = { L1: 0, L2: 1, L3: 2, 'L1-N': 0, 'L2-N': 1, 'L3-N': 2 };
@@ -51,6 +53,8 @@ export function foldMeterValues(prev: LiveMeasurements | undefined, meterValue: 
         const i = sv.phase !== undefined ? PHASE_INDEX[sv.phase] : undefined;
         if (i !== undefined) out.currentA[i] = v;
         else if (sv.phase === undefined) out.currentUnphasedA = v;
+        else continue;
+        out.currentTs = ts;
       }
     }
   }

@@ -80,6 +80,17 @@ export async function closedLoop(t: TestContext, specs: Spec[], opts: { gridA?: 
   return { site, meter, sims, reads };
 }
 
+/**
+ * Resolves once the balancer holds no phase's non-EV estimate (no car still following a changed
+ * limit, see BalancerState.settling): a load step from here is read at once. A step while cars
+ * are still coming down is corrected in two stages (see estimate.ts), which is a different claim.
+ */
+export function quiet(loop: Loop): Promise<unknown> {
+  const balancer = loop.site.daemon.balancer!;
+  // Re-checked on every meter read (each runs a step), as 'state' is emitted only for changes.
+  return until(() => !balancer.state().settling.some(Boolean), { label: 'no car still following a changed limit (balancer settling)' }, [loop.meter, 'read']);
+}
+
 /** Plugs a car in (carPhases: what the car can draw on) and starts a session with MeterValues / TransactionEvent samples. */
 export async function charge(sim: SimCharger, car: { carPhases?: 1 | 3 } = {}, connectorId = 1): Promise<void> {
   await sim.plugIn(connectorId, car);

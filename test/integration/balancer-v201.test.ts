@@ -7,7 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { SimCharger } from '../../scripts/sim/charger-sim.js';
 import { until } from '../helpers/until.js';
-import { GRID_A, charge, closedLoop, limitIs, limitOf, type Loop, type Phases3 } from '../helpers/balancer-loop.js';
+import { GRID_A, charge, closedLoop, limitIs, limitOf, quiet, type Loop, type Phases3 } from '../helpers/balancer-loop.js';
 
 /** Longest run of consecutive reads above the grid limit, per phase. */
 function longestOverRun(reads: readonly Phases3[], gridA: number): number[] {
@@ -19,9 +19,10 @@ function longestOverRun(reads: readonly Phases3[], gridA: number): number[] {
   });
 }
 
-/** The 30 A step on L1 of the 1.6 closed loop: back under the limit within two reads, never longer above it. */
+/** The 30 A step on L1 of the 1.6 closed loop, on a quiet site: back under the limit within two reads, never longer above it. */
 async function stepOnL1(loop: Loop, cars: SimCharger[], settledA: number): Promise<void> {
   const { meter, reads } = loop;
+  await quiet(loop);
   const from = reads.length;
   meter.baseA = [40, 10, 10];
   await Promise.all(cars.map((s) => limitIs(s, (l) => l === settledA)));

@@ -95,6 +95,33 @@ test('one call at a time per charger; first sends and decreases go before the de
   assert.equal(calls.length, 6);
 });
 
+test('a car measured at its new, lower limit has followed it: meter samples from then on are read without the old limit', async () => {
+  const { ctl, clock } = rig({ auto: true });
+  ctl.update(new Map([[1, want(16)]]), 0);
+  await settled();
+  clock.t += 10_000;
+  ctl.update(new Map([[1, want(10)]]), 0);
+  await settled();
+  const cutAt = clock.t;
+  assert.deepEqual(ctl.limitRange(1, cutAt), { lowA: 10, highA: 16, targetA: 10 }, 'accepted: the car may still be coming down');
+  clock.t += 100;
+  ctl.observed(1, 14);
+  assert.deepEqual(ctl.limitRange(1, clock.t), { lowA: 10, highA: 16, targetA: 10 }, 'measured above the new limit: still coming down');
+  clock.t += 100;
+  ctl.observed(1, 10.4);
+  const seenAt = clock.t;
+  assert.deepEqual(ctl.limitRange(1, seenAt), { lowA: 10, highA: 10, targetA: 10 }, 'a sample taken after it was seen at 10 A');
+  assert.deepEqual(ctl.limitRange(1, seenAt - 1), { lowA: 10, highA: 16, targetA: 10 }, 'a sample taken before may still show 16 A');
+  assert.deepEqual(ctl.limitRange(1), { lowA: 10, highA: 16, targetA: 10 }, 'no sample time: the whole range');
+  // A raise accepted after the observation: the car may climb, the observation is spent.
+  clock.t += 10_000;
+  ctl.update(new Map([[1, want(12)]]), 0);
+  await settled();
+  assert.deepEqual(ctl.limitRange(1, clock.t + 1), { lowA: 10, highA: 12, targetA: 12 });
+  ctl.observed(1, 10);
+  assert.deepEqual(ctl.limitRange(1, clock.t + 1), { lowA: 10, highA: 12, targetA: 12 }, 'a car under a raised limit may still be climbing');
+});
+
 test('increases wait for increaseInterval and a 1 A step; refresh at half the validity', async () => {
   const { ctl, calls, clock } = rig({ auto: true });
   ctl.update(new Map([[1, want(10)]]), 0);
