@@ -9,6 +9,11 @@ export interface RawClient {
   send(frame: unknown[] | string | Buffer): void;
   /** The next frame the server sends, parsed. CALLs from the server are returned too. */
   next(): Promise<any[]>;
+  /**
+   * The next n answers (CALLRESULT / CALLERROR) to message id, in arrival order. Frames in between
+   * (the daemon's own CALLs, answers to other ids) stay for next().
+   */
+  answersTo(id: string, n: number): Promise<any[][]>;
   /** Sends a CALL and waits for the frame with the same id (answering server CALLs with `answer`). */
   call(action: string, payload: unknown, id?: string): Promise<any[]>;
   closed: Promise<{ code: number; reason: string }>;
@@ -57,6 +62,19 @@ export async function connectRaw(url: string, opts: { protocols?: string[]; auth
         waiters.push(resolve);
         closed.then(() => reject(new Error('connection closed while waiting for a frame')));
       });
+    },
+    async answersTo(id, n) {
+      const answers: any[][] = [];
+      const other: any[][] = [];
+      try {
+        while (answers.length < n) {
+          const f = await client.next();
+          (f[0] !== 2 && f[1] === id ? answers : other).push(f);
+        }
+      } finally {
+        inbox.unshift(...other);
+      }
+      return answers;
     },
     async call(action, payload, id = `t${++seq}`) {
       client.send([2, id, action, payload]);
