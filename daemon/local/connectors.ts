@@ -77,3 +77,22 @@ export function restoreConnectors(rows: readonly StoredConnector[], open: readon
   for (const tx of [...open].sort((a, b) => a.id - b.id)) if (inRange(tx.connector_id)) get(tx.connector_id).transactionId = tx.id;
   return out;
 }
+
+/**
+ * What a car on a connector with a running transaction is doing, from the connector's status:
+ * Charging, SuspendedEV, SuspendedEVSE, EVConnected (Preparing / Finishing), Idle (Available:
+ * the cable is out); undefined when the status says nothing of it (Faulted, Unavailable, ...).
+ * The names are OCPP 2.0.1's ChargingState, which a 2.0.1 cloud gets unchanged.
+ */
+export function chargingStateOf(status: string | undefined): string | undefined {
+  switch (status) {
+    case 'Charging': return 'Charging';
+    case 'SuspendedEV': return 'SuspendedEV';
+    case 'SuspendedEVSE': return 'SuspendedEVSE';
+    case 'Preparing':
+    case 'Finishing':
+      return 'EVConnected';
+    case 'Available': return 'Idle';
+    default: return undefined;
+  }
+}

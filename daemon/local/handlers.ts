@@ -9,7 +9,7 @@ import type { Authorizer } from './authorizer.js';
 import type { ChargerSession } from './session.js';
 import type { ChargerRegistry } from './registry.js';
 import { foldMeterValues } from './live.js';
-import { connectorIdProblem, type ConnectorMessage } from './connectors.js';
+import { chargingStateOf, connectorIdProblem, type ConnectorMessage } from './connectors.js';
 import { RpcError } from '../ocpp/errors.js';
 
 export interface HandlerDeps {
@@ -80,14 +80,21 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
       seen();
       checkConnector('StatusNotification', req.connectorId);
       const c = session.connector(req.connectorId, now());
+      // A running transaction whose charging state moves (Charging ↔ SuspendedEV ...): news for a
+      // 2.0.1 cloud (its own Updated event), journalled with the status; a 1.6 cloud has the status.
+      const txId = c.transactionId;
+      const stateChanged = txId !== null && req.connectorId > 0 && chargingStateOf(req.status) !== undefined && chargingStateOf(req.status) !== chargingStateOf(c.status);
       c.status = req.status;
       c.errorCode = req.errorCode;
       c.updatedAt = now();
       c.confirmed = true;
-      await bestEffort('recordStatus', () => store.write(() => store.chargers.recordStatus(id, {
-        connectorId: req.connectorId, status: req.status, errorCode: req.errorCode, info: req.info,
-        vendorId: req.vendorId, vendorErrorCode: req.vendorErrorCode, timestamp: req.timestamp,
-      })));
+      await bestEffort('recordStatus', () => store.write(() => {
+        store.chargers.recordStatus(id, {
+          connectorId: req.connectorId, status: req.status, errorCode: req.errorCode, info: req.info,
+          vendorId: req.vendorId, vendorErrorCode: req.vendorErrorCode, timestamp: req.timestamp,
+        });
+        if (stateChanged) store.transactions.stateChange(id, txId, req.connectorId, { status: req.status, timestamp: req.timestamp ?? iso() });
+      }));
       if (req.errorCode !== 'NoError') log.warn('connector fault', { connector: req.connectorId, status: req.status, error: req.errorCode, info: req.info });
       registry.emit('status', session, req.connectorId);
       return {};

@@ -192,6 +192,18 @@ export class TransactionRepository {
   }
 
   /**
+   * Records that a running transaction changed without new readings: a 1.6 charger's status
+   * moving between Charging / SuspendedEV / SuspendedEVSE / EVConnected, a 2.0.1 charger's Updated
+   * event without meter values. Journalled as a MeterValues with no readings and the news in
+   * `extra`: a 2.0.1 cloud gets it as its own Updated event (ChargingStateChanged, or the charger's
+   * trigger); a 1.6 cloud gets no call for it (the StatusNotification told it already). No
+   * re-send check: callers apply it once (a status that changed; an event new by its seqNo).
+   */
+  stateChange(chargerId: string, transactionId: number, connectorId: number, extra: Record<string, unknown>): void {
+    this.journal(transactionId, chargerId, 'MeterValues', { connectorId, transactionId, meterValue: [], extra });
+  }
+
+  /**
    * The newest content keys of a transaction: read from the store once per transaction and
    * process, then kept in memory (the read was most of the cost of the re-send check at peak).
    * Only committed keys go in (see committed()), so a rolled-back write never hides a re-send.

@@ -96,6 +96,31 @@ test('Updated: MeterValues of one transaction merge (same offline flag, bounded)
   assert.ok(alone.kind === 'call' && alone.seqs.length === 1);
 });
 
+test('a change of charging state (a row without readings) is its own Updated event: ChargingStateChanged at its own time, never merged', () => {
+  const state = (seq: number, extra: object) => row(seq, 'MeterValues', 7, { connectorId: 2, transactionId: 7, meterValue: [], extra });
+  const rows = [mvRow(1, 1), state(2, { status: 'SuspendedEV', timestamp: '2026-11-28T10:30:00.000Z' }), mvRow(3, 1), state(4, { status: 'Charging', timestamp: '2026-11-28T10:40:00.000Z' })];
+  const c = () => context({ 7: { nextSeqNo: 3, started: true } });
+  // Readings before it go without it.
+  const before = planEvent(rows, c(), { alone: false });
+  assert.ok(before.kind === 'call');
+  assert.deepEqual(before.seqs, [1]);
+  // A 1.6 charger's status: the chargingState it maps to, the status's time.
+  const pause = planEvent(rows.slice(1), c(), { alone: false });
+  assert.ok(pause.kind === 'call');
+  assert.deepEqual(pause.seqs, [2]);
+  assert.deepEqual(pause.payload, {
+    eventType: 'Updated', timestamp: '2026-11-28T10:30:00.000Z', triggerReason: 'ChargingStateChanged', seqNo: 3,
+    transactionInfo: { transactionId: '7-abc', chargingState: 'SuspendedEV' },
+  });
+  // A 2.0.1 charger's Updated without readings: its own trigger, state and token pass through.
+  const own = planEvent([state(5, { triggerReason: 'Authorized', chargingState: 'Charging', idToken: { idToken: 'LATE', type: 'ISO14443' }, timestamp: '2026-11-28T10:50:00.000Z' })], c(), { alone: false });
+  assert.ok(own.kind === 'call');
+  assert.deepEqual(own.payload, {
+    eventType: 'Updated', timestamp: '2026-11-28T10:50:00.000Z', triggerReason: 'Authorized', seqNo: 3,
+    transactionInfo: { transactionId: '7-abc', chargingState: 'Charging' }, idToken: { idToken: 'LATE', type: 'ISO14443' },
+  });
+});
+
 test('a numbered group is sent again exactly as it was, whatever arrived behind it since', () => {
   const rows = [mvRow(1, 1, { seqNo: 4, groupLast: 2 }), mvRow(2, 1), mvRow(3, 1)];
   const c = context({ 7: { nextSeqNo: 5, started: true } });

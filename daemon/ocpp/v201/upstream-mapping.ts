@@ -167,16 +167,5 @@ export function connectorStatusOf(status: string): 'Available' | 'Occupied' | 'R
   }
 }
 
-/** A model (1.6) connector status as the 2.0.1 chargingState of a running transaction; undefined when it says nothing. */
-export function chargingStateOf(status: string | undefined): string | undefined {
-  switch (status) {
-    case 'Charging': return 'Charging';
-    case 'SuspendedEV': return 'SuspendedEV';
-    case 'SuspendedEVSE': return 'SuspendedEVSE';
-    case 'Preparing':
-    case 'Finishing':
-      return 'EVConnected';
-    case 'Available': return 'Idle';
-    default: return undefined;
-  }
-}
+/** A model (1.6) connector status as the 2.0.1 chargingState of a running transaction (the model's own names). */
+export { chargingStateOf } from '../../local/connectors.js';

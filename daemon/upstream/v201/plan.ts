@@ -24,7 +24,12 @@ export interface ModelExtra {
   meterValue201?: MeterValue201[];
   /** The model status of the connector when the message was stored. */
   status?: string;
+  /** When it happened, for a row without readings (a state change): their timestamps say it otherwise. */
+  timestamp?: string;
 }
+
+/** A MeterValues row with no readings carries only a change of state (TransactionRepository.stateChange). */
+const stateOnly = (r: Row) => r.action === 'MeterValues' && r.payload.meterValue.length === 0 && !extraOf(r).meterValue201;
 
 export interface Plan201Context {
   state(localId: number): Tx201State | undefined;
@@ -87,14 +92,15 @@ export function planEvent(rows: readonly Row[], ctx: Plan201Context, opts: { alo
 /** The head's run of MeterValues (same transaction, same offline flag, bounded), and the Stop behind it if folding. */
 function groupAtHead(rows: readonly Row[], ctx: Plan201Context, alone: boolean): Row[] {
   const head = rows[0];
-  if (head.action !== 'MeterValues') return [head];
+  // A change of state is its own event, at its own time, with its own trigger: never merged.
+  if (head.action !== 'MeterValues' || stateOnly(head)) return [head];
   const max = alone ? 1 : ctx.maxMergedMeterValues;
   const group: Row[] = [];
   let entries = 0;
   let i = 0;
   for (; i < rows.length; i++) {
     const r = rows[i];
-    if (r.action !== 'MeterValues' || r.transactionId !== head.transactionId || r.offline !== head.offline || r.seqNo !== null) break;
+    if (r.action !== 'MeterValues' || r.transactionId !== head.transactionId || r.offline !== head.offline || r.seqNo !== null || stateOnly(r)) break;
     const n = r.payload.meterValue.length;
     if (group.length > 0 && entries + n > max) return group;
     group.push(r);
@@ -143,13 +149,17 @@ function call(group: readonly Row[], seqNo: number, ctx: Plan201Context, bound?:
     };
     return { kind: 'call', action: 'TransactionEvent', payload, seqs: group.map((r) => r.seq), localTransactionId: local };
   }
-  // Updated: the newest reading's time is when this event happened.
+  // Updated: the newest reading's time is when this event happened (a state change says its own).
   const times = group.flatMap((r) => r.payload.meterValue.map((mv: { timestamp: string }) => mv.timestamp));
-  const timestamp = times.reduce((a: string, b: string) => (Date.parse(b) > Date.parse(a) ? b : a), times[0] ?? new Date(head.queuedAt).toISOString());
-  const own = group.length === 1 ? extraOf(head).triggerReason : undefined;
+  const when = extraOf(head).timestamp ?? new Date(head.queuedAt).toISOString();
+  const timestamp = times.reduce((a: string, b: string) => (Date.parse(b) > Date.parse(a) ? b : a), times[0] ?? when);
+  const alone = group.length === 1 ? extraOf(head) : undefined;
+  const trigger = alone?.triggerReason ?? (stateOnly(head) ? 'ChargingStateChanged' : updateTrigger(group.flatMap((r) => r.payload.meterValue)));
   const payload: Record<string, unknown> = {
-    ...base('Updated', timestamp, own ?? updateTrigger(group.flatMap((r) => r.payload.meterValue)), seqNo, head.offline),
+    ...base('Updated', timestamp, trigger, seqNo, head.offline),
     transactionInfo: { transactionId, ...(chargingState ? { chargingState } : {}) },
+    // A token given during the transaction (a 2.0.1 charger's Authorized update) goes with its event.
+    ...(alone?.idToken ? { idToken: alone.idToken } : {}),
     ...(meterValue.length > 0 ? { meterValue } : {}),
   };
   return { kind: 'call', action: 'TransactionEvent', payload, seqs: group.map((r) => r.seq), localTransactionId: local };
