@@ -15,6 +15,7 @@ import { VERSION } from './version.js';
 import { createMeter, type BackoffOptions } from '../drivers/meters/index.js';
 import { BalancerService } from './balancer/service.js';
 import { ExternalLimitHolder } from './balancer/external-limit.js';
+import { PhaseSwitchStore } from './balancer/switch-store.js';
 import { ProbeReports } from './balancer/probe-store.js';
 import { MeterService } from './balancer/meter-service.js';
 import type { CapsSource } from './balancer/caps.js';
@@ -135,7 +136,8 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
     });
     balancer = new BalancerService(
       { grid: config.site.grid, balancer: config.balancer, chargers: config.chargers, periodMs: m?.pollIntervalMs ?? 1000 },
-      { registry, meter, caps: deps.caps ?? upstream?.caps, now, log: log.child('balancer'), externalLimit, probeReports: new ProbeReports(store.db) },
+      { registry, meter, caps: deps.caps ?? upstream?.caps, now, log: log.child('balancer'), externalLimit, probeReports: new ProbeReports(store.db),
+        phaseSwitches: new PhaseSwitchStore(store.db, (fn) => store.write(fn), log.child('balancer')) },
     );
   }
   // `probe charger ID` (CLI through the control socket, and the web page's "test a charger" button).

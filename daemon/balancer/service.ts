@@ -12,6 +12,7 @@ import type { BalancerEvent, BalancerState } from './events.js';
 import { FallbackBook } from './fallback-book.js';
 import type { ExternalLimitChange, ExternalLimitHolder } from './external-limit.js';
 import { PhaseSwitchLog } from './phase-switch.js';
+import type { PhaseSwitchStore } from './switch-store.js';
 import { ladderFromProbe, probeCharger, type ProbeReport } from './probe.js';
 import { probeTarget } from './probe-target.js';
 import type { ProbeReports } from './probe-store.js';
@@ -45,6 +46,8 @@ export interface BalancerServiceDeps {
   externalLimit?: ExternalLimitHolder;
   /** Stored `probe charger` reports: they order each charger's ladder. */
   probeReports?: ProbeReports;
+  /** The phase-switch history of running sessions, kept across restarts (without it: in memory only). */
+  phaseSwitches?: PhaseSwitchStore;
   now?: () => number;
   log: Logger;
 }
@@ -106,7 +109,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     this.fallback = new FallbackBook(opts.balancer.fallbackBudgetA, opts.balancer.minCurrentA);
     this.switches = new PhaseSwitchLog({
       minIntervalMs: (opts.balancer.phaseSwitchMinIntervalS ?? 300) * 1000, maxPerSession: opts.balancer.phaseSwitchMaxPerSession ?? 10,
-    });
+    }, deps.phaseSwitches);
     const zero: [number, number, number] = [0, 0, 0];
     this.snapshot = { ts: this.now(), mode: 'fallback', source: deps.meter ? 'fallback' : 'static', stale: !!deps.meter, budgetA: zero, headroomA: zero, reservedA: zero, evDrawA: zero, nonEvA: null, settling: [false, false, false], meter: null, connectors: [], chargers: [] };
   }
@@ -114,6 +117,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.deps.phaseSwitches?.prune();
     this.announcedMode = 'normal';
     this.announcedPaused = new Map();
     const { registry } = this.deps;
@@ -273,7 +277,7 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
           key, wiring: w, maxCurrentA: w.maxCurrentA, priority: w.priority, charging, sessionStartedAt: this.startedAt.get(key) ?? now,
           measuredA: charging ? measured(st?.live, w.phases) : null, limit: ctl?.limitRange(id, sampleAt) ?? null, limitAtMeasurementA: this.limitAtMeasurement.get(key),
           managed: !!ctl && !ctl.unbalanceable, capA: tighter(this.caps.connectorCapA(s.id, id, now), reportedCap(id)), pausedSince: this.pausedSince.get(key)?.since, pausedReason: this.pausedSince.get(key)?.reason,
-          unconfirmed: charging && !confirmed, phaseSwitch: switchable ? this.switches.view(key, now) : undefined,
+          unconfirmed: charging && !confirmed, phaseSwitch: switchable ? this.switches.view(key, now, st?.transactionId ?? null) : undefined,
           queuedAt: turn?.queuedAt, runningSince: turn?.runningSince,
         };
         return { id, key, pc, txId: st?.transactionId ?? null, confirmed };
@@ -289,8 +293,9 @@ export class BalancerService extends EventEmitter<{ state: [BalancerState]; even
     this.trustedNonEv = p.trustedNonEvA;
     this.pausedSince = new Map(p.paused.map((x) => [x.key, { since: x.since, reason: x.reason }]));
     this.turns = p.turns;
+    const txOf = new Map(rows.flatMap((r) => r.conns.map((c) => [c.key, c.txId] as const)));
     for (const [key, n] of p.numberPhases) {
-      if (!this.switches.apply(key, n, now)) continue;
+      if (!this.switches.apply(key, n, now, txOf.get(key) ?? null)) continue;
       const [chargerId, connectorId] = [key.slice(0, key.lastIndexOf('/')), Number(key.slice(key.lastIndexOf('/') + 1))];
       const st = this.switches.get(key)!;
       this.event({ type: 'phases-switched', chargerId, connectorId, kind: 'info', detail: `to ${n} phase${n === 1 ? '' : 's'} (switch ${st.switches} of this session)` });

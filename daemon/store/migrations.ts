@@ -244,4 +244,20 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'phase switching history per session',
+    sql: `
+      -- How often a session was switched between 3 phases and 1, and when last: the limits
+      -- (balancer.phaseSwitchMaxPerSession, phaseSwitchMinIntervalS) protect contactors and cars,
+      -- and must hold across a restart of the daemon, not start again with each one. A row
+      -- exists only for a session that was switched; it goes when the session ends.
+      CREATE TABLE phase_switches (
+        transaction_id INTEGER PRIMARY KEY REFERENCES transactions(id),
+        phases INTEGER NOT NULL,
+        last_switch_at INTEGER NOT NULL,
+        switches INTEGER NOT NULL
+      );
+    `,
+  },
 ];

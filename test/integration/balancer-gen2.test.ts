@@ -98,6 +98,11 @@ test('phase switching: three phases at the minimum do not fit but one does → n
   const last = c.received.filter((x) => x.action === 'SetChargingProfile' && x.payload.csChargingProfiles.stackLevel > 0).at(-1)!;
   assert.equal(last.payload.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].numberPhases, 1);
   assert.ok(events.some((e) => e.type === 'phases-switched' && /to 1 phase/.test(e.detail ?? '')));
+  // The session's switch is stored with its transaction, so a restart keeps the hysteresis and the count.
+  const db = loop.site.daemon.store.db;
+  const stored = () => db.prepare('SELECT transaction_id AS tx, phases, switches FROM phase_switches').all();
+  await until(() => stored().length === 1, { label: 'the switch stored in phase_switches' }, [loop.meter, 'read']);
+  assert.deepEqual(stored(), [{ tx: c.connectors.get(1)!.transactionId, phases: 1, switches: 1 }]);
   await until(() => loop.reads.at(-1)![2] === 57 && loop.reads.at(-1)![0] === 26, { label: 'the meter seeing the car on L1 only' }, [loop.meter, 'read']);
   loop.meter.baseA = [10, 10, 10];
   await until(() => c.usedPhases(1) === 3, { label: 'CP-S back on three phases' }, [c, 'limit'], [loop.meter, 'read']);
