@@ -80,7 +80,7 @@ export function createDaemon(config: Config, deps: DaemonDeps = {}): Daemon {
   // With a cloud, the upstream decides authorization (online, else local list and cache).
   const upstream = config.upstream ? createUpstream({ config, store, registry, log, now, firmwareVersion: VERSION, exitProcess: deps.exitProcess }) : undefined;
   const authorizer = deps.authorizer ?? upstream?.authorizer ?? new LocalPolicyAuthorizer(config.local.authorization);
-  const handlerDeps = { store, authorizer, registry, config: config.local, log, now };
+  const handlerDeps = { store, authorizer, registry, config: config.local, log, now, journalStateChanges: config.upstream?.protocol === 'ocpp2.0.1' };
 
   const local = new LocalServer({
     config: config.local,

@@ -19,6 +19,12 @@ export interface HandlerDeps {
   config: Pick<LocalConfig, 'heartbeatIntervalS'>;
   log: Logger;
   now: () => number;
+  /**
+   * Journal a running transaction's changes of charging state that come without readings (see
+   * TransactionRepository.stateChange): only a 2.0.1 cloud has an event for them. Behind a 1.6
+   * cloud (or none) they would only be rows that are never sent and inflate the outbox depth.
+   */
+  journalStateChanges?: boolean;
 }
 
 async function authorizeSafely(deps: HandlerDeps, req: Parameters<Authorizer['authorize']>[0]): Promise<T.IdTagInfo> {
@@ -83,7 +89,7 @@ export function registerHandlers(session: ChargerSession, deps: HandlerDeps): vo
       // A running transaction whose charging state moves (Charging ↔ SuspendedEV ...): news for a
       // 2.0.1 cloud (its own Updated event), journalled with the status; a 1.6 cloud has the status.
       const txId = c.transactionId;
-      const stateChanged = txId !== null && req.connectorId > 0 && chargingStateOf(req.status) !== undefined && chargingStateOf(req.status) !== chargingStateOf(c.status);
+      const stateChanged = !!deps.journalStateChanges && txId !== null && req.connectorId > 0 && chargingStateOf(req.status) !== undefined && chargingStateOf(req.status) !== chargingStateOf(c.status);
       c.status = req.status;
       c.errorCode = req.errorCode;
       c.updatedAt = now();

@@ -196,8 +196,9 @@ export class TransactionRepository {
    * moving between Charging / SuspendedEV / SuspendedEVSE / EVConnected, a 2.0.1 charger's Updated
    * event without meter values. Journalled as a MeterValues with no readings and the news in
    * `extra`: a 2.0.1 cloud gets it as its own Updated event (ChargingStateChanged, or the charger's
-   * trigger); a 1.6 cloud gets no call for it (the StatusNotification told it already). No
-   * re-send check: callers apply it once (a status that changed; an event new by its seqNo).
+   * trigger). Callers journal it only behind a 2.0.1 cloud; should one reach a 1.6 cloud after a
+   * protocol change, it is no call. No re-send check: callers apply it once (a status that
+   * changed; an event new by its seqNo).
    */
   stateChange(chargerId: string, transactionId: number, connectorId: number, extra: Record<string, unknown>): void {
     this.journal(transactionId, chargerId, 'MeterValues', { connectorId, transactionId, meterValue: [], extra });

@@ -81,7 +81,7 @@ for (const kind of ['1.6', '2.0.1'] as const) {
   });
 }
 
-test('1.6 cloud: the same sessions give it no call beyond what it had before (it has the StatusNotifications)', async (t) => {
+test('1.6 cloud: the same sessions give it no call beyond what it had before (it has the StatusNotifications), and no row is kept for them', async (t) => {
   const s = await startCloudSite({ chargers: ONE_CHARGER });
   t.after(() => s.stop());
   const service = s.site.daemon.upstream!.service;
@@ -95,4 +95,6 @@ test('1.6 cloud: the same sessions give it no call beyond what it had before (it
   const changes = told.filter((st, i) => st !== told[i - 1]);
   assert.deepEqual(changes.slice(changes.indexOf('Preparing')), ['Preparing', 'Charging', 'SuspendedEV', 'Charging', 'Finishing'], 'the statuses told it');
   assert.deepEqual(s.cloud.anomalies, []);
+  // Nor does it keep rows for them: nothing that would never be sent, nothing in the outbox depth.
+  assert.equal((s.site.daemon.store.db.prepare(`SELECT count(*) AS n FROM transaction_messages WHERE payload LIKE '%"meterValue":[]%'`).get() as { n: number }).n, 0);
 });

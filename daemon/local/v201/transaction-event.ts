@@ -96,7 +96,7 @@ export function registerTransactionEvent(session: ChargerSession, deps: HandlerD
       if (req.eventType !== 'Ended' && (req.meterValue?.length ?? 0) > 0) {
         const payload: M.MeterValuesRequest & { extra?: ModelExtra } = { connectorId, transactionId: row.id, meterValue: mapped.meterValue, extra: extraOf(req, { withMeterValues: true }) };
         tx.meterValues(id, row.id, payload);
-      } else if (req.eventType === 'Updated' && !started) {
+      } else if (req.eventType === 'Updated' && !started && deps.journalStateChanges) {
         // No readings, but news (the charging state, a token, the cable): a 2.0.1 cloud gets the event.
         tx.stateChange(id, row.id, connectorId, { ...extraOf(req, { withMeterValues: false }), timestamp: req.timestamp });
       }
