@@ -20,9 +20,10 @@ const USAGE = `usage: site-controller <command> [options]
 commands:
   run   [-c FILE]   run the daemon
   check [-c FILE]   validate a config; prints every problem as "path: message"
-  demo [--seconds N]
+  demo [--seconds N] [--cloud ocpp1.6|ocpp2.0.1]
                     a whole simulated site on loopback (daemon, chargers, meter, cloud)
-                    with a live view; Ctrl-C stops it
+                    with a live view; Ctrl-C stops it. --cloud: the simulated cloud's
+                    OCPP version (default ocpp1.6; ocpp2.0.1 shows the translation)
   status [-c FILE] [--json]
                     ask the running daemon for its state (chargers, upstream link and
                     outbox, connection diagnostics, balancer, health)
@@ -50,13 +51,15 @@ interface Args {
   seconds: number;
   /** demo: print the live view even when stdout is not a terminal. */
   print: boolean;
+  /** demo: the simulated cloud's OCPP version. */
+  cloud: 'ocpp1.6' | 'ocpp2.0.1';
   /** backup: where the copy goes. */
   output: string | undefined;
   rest: string[];
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Args {
-  const args: Args = { command: undefined, config: env.SITE_CONTROLLER_CONFIG || DEFAULT_CONFIG, json: false, seconds: 0, print: false, output: undefined, rest: [] };
+  const args: Args = { command: undefined, config: env.SITE_CONTROLLER_CONFIG || DEFAULT_CONFIG, json: false, seconds: 0, print: false, cloud: 'ocpp1.6', output: undefined, rest: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-c' || a === '--config') {
@@ -70,6 +73,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       const v = Number(argv[++i]);
       if (!Number.isFinite(v) || v < 0) throw new Error('--seconds needs a number of seconds');
       args.seconds = v;
+    }
+    else if (a === '--cloud') {
+      const v = argv[++i];
+      if (v !== 'ocpp1.6' && v !== 'ocpp2.0.1') throw new Error('--cloud needs ocpp1.6 or ocpp2.0.1');
+      args.cloud = v;
     }
     else if (a === '-o' || a === '--output') {
       const v = argv[++i];
@@ -262,7 +270,7 @@ export async function main(argv: string[]): Promise<void> {
     case 'demo': {
       // The simulators live in scripts/: loaded only for the demo, never by the daemon.
       const { runDemo } = await import('../scripts/demo.js');
-      await runDemo({ seconds: args.seconds, print: process.stdout.isTTY || args.print });
+      await runDemo({ seconds: args.seconds, print: process.stdout.isTTY || args.print, cloud: args.cloud });
       return;
     }
     case 'probe':

@@ -1,7 +1,8 @@
 // `site-controller demo`: a whole simulated site on loopback for a first look — the
 // daemon, three simulated chargers with cars (a mixed site: CP-1 speaks OCPP 1.6J, CP-2
 // and CP-3 OCPP 2.0.1, all behind the one cloud link), a simulated grid meter whose reading is
-// a base load plus what the cars draw, and a simulated cloud — with a live view.
+// a base load plus what the cars draw, and a simulated cloud (OCPP 1.6, or 2.0.1 with --cloud)
+// — with a live view.
 // At 30 s the base load jumps by 30 A on L1, at 40 s the cloud goes away for 10 s, so
 // the balancer and the store-and-forward can be watched at work.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CloudSim } from './sim/cloud-sim.js';
+import { CloudSim201 } from './sim/cloud201-sim.js';
 import { MeterSim } from './sim/meter-sim.js';
 import { SimCharger } from './sim/charger-sim.js';
 import { parseConfig } from '../daemon/config/load.js';
@@ -29,11 +31,15 @@ export interface DemoOptions {
   seconds: number;
   /** Print the live view (tests turn it off). */
   print: boolean;
+  /** The simulated cloud's OCPP version (the site's upstream.protocol); default 1.6. */
+  cloud?: 'ocpp1.6' | 'ocpp2.0.1';
 }
 
 export async function runDemo(opts: DemoOptions): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'site-controller-demo-'));
-  const cloud = new CloudSim();
+  const protocol = opts.cloud ?? 'ocpp1.6';
+  // The same outage and connection API in both versions; the 2.0.1 one keeps a TransactionEvent ledger.
+  const cloud = protocol === 'ocpp2.0.1' ? new CloudSim201() : new CloudSim();
   await cloud.start();
   const meter = new MeterSim({ baseA: [8, 5, 6] });
   await meter.listen();
@@ -42,7 +48,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     site: { id: 'demo', grid: { maxCurrentA: 40, safetyMarginA: 2 } },
     local: { listen: { host: '127.0.0.1', port: 0 }, pingIntervalS: 0 },
     chargers: CHARGERS,
-    upstream: { url: cloud.url, identity: 'DEMO-SITE', reconnect: { minS: 0.5, maxS: 2 }, pingIntervalS: 5 },
+    upstream: { url: cloud.url, identity: 'DEMO-SITE', protocol, reconnect: { minS: 0.5, maxS: 2 }, pingIntervalS: 5 },
     meter: { model: 'sdm630', transport: 'tcp', host: meter.host, port: meter.port, pollIntervalMs: 1000, staleAfterMs: 4000 },
     balancer: { fallbackBudgetA: 16, increaseIntervalS: 2 },
     store: { path: join(dir, 'site.db') },
@@ -96,7 +102,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
           const m = meter.currentA();
           process.stdout.write('\x1b[2J\x1b[H');
           process.stdout.write(`site-controller demo — t=${tick}s  (Ctrl-C to stop)   web page: ${daemon.web?.url ?? 'none'}\n`);
-          process.stdout.write(`grid meter: ${m.map((a) => a.toFixed(1)).join(' / ')} A   limit 40 A per phase   cloud: ${cloud.connected('DEMO-SITE') ? 'up' : 'DOWN'}, ${cloud.transactions.size} transactions received\n\n`);
+          process.stdout.write(`grid meter: ${m.map((a) => a.toFixed(1)).join(' / ')} A   limit 40 A per phase   cloud (${protocol}): ${cloud.connected('DEMO-SITE') ? 'up' : 'DOWN'}, ${cloud.transactions.size} transactions received\n\n`);
           process.stdout.write(renderSnapshot(daemon.snapshot()));
           process.stdout.write(`\nrecent events:\n${events.slice(-5).map((e) => `  ${e}`).join('\n')}\n`);
         }

@@ -111,3 +111,16 @@ test('site-controller demo runs a simulated site and stops by itself', () => {
   assert.match(r.stdout, /upstream: ocpp1.6 online/);
   assert.match(r.stdout, /balancer: \w+ \(budget from meter\)/);
 });
+
+test('site-controller demo --cloud ocpp2.0.1: the same site behind a 2.0.1 cloud; a bad --cloud is refused', () => {
+  const r = spawnSync(process.execPath, [CLI, 'demo', '--seconds', '6', '--print', '--cloud', 'ocpp2.0.1'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const last = r.stdout.slice(r.stdout.lastIndexOf('site-controller demo — t='));
+  assert.match(last, /^site-controller demo — t=6s/);
+  assert.match(last, /upstream: ocpp2\.0\.1 online/);
+  // The session started at t=2 reached the cloud as a 2.0.1 transaction.
+  assert.match(last, /cloud \(ocpp2\.0\.1\): up, [1-9]\d* transactions received/);
+  const bad = spawnSync(process.execPath, [CLI, 'demo', '--cloud', 'ocpp3'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /--cloud needs ocpp1\.6 or ocpp2\.0\.1/);
+});
