@@ -6,6 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { allocate, type AllocationInput, type AllocationResult, type ConnectorDemand } from '../../daemon/balancer/allocate.js';
 import type { GridPhase, PerPhase } from '../../daemon/balancer/phases.js';
+import { prng } from '../helpers/prng.js';
 
 const NOW = 10_000_000;
 const THREE: GridPhase[] = [0, 1, 2];
@@ -137,19 +138,6 @@ test('rotation: a due session only yields when the waiting one needs its room', 
   assert.deepEqual(lim(res), { A: 7, B: 7 });
   assert.deepEqual(res.paused, []);
 });
-
-/** xorshift32: small, seeded, deterministic. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 test('property: budget, minimum, imbalance and hysteresis hold on 1,500 random sites with every new rule', () => {
   const rnd = prng(0x13ba1);

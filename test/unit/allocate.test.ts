@@ -2,6 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { allocate, type AllocationInput, type AllocationResult, type ConnectorDemand } from '../../daemon/balancer/allocate.js';
 import { drawnPhases, gridPhasesOf, type GridPhase, type PerPhase, type PhaseRotation } from '../../daemon/balancer/phases.js';
+import { prng } from '../helpers/prng.js';
 
 const NOW = 1_000_000;
 const THREE: GridPhase[] = [0, 1, 2];
@@ -163,19 +164,6 @@ test('allocate: absurd magnitudes stay finite (clamped at 100 kA), an infinite m
 test('allocate: duplicate keys are a programming error', () => {
   assert.throws(() => allocate(input([60, 60, 60], [conn('a'), conn('a')])), RangeError);
 });
-
-/** xorshift32: small, seeded, deterministic. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 test('allocate: invariants hold on 500 random sites', () => {
   const rnd = prng(0x5eed);

@@ -171,12 +171,8 @@ export function registerRoutes201(rpc: RpcConnection, d: Route201Deps): void {
       const vars = d.siteVariables();
       return {
         getVariableResult: req.getVariableData.map((g) => {
-          const ids = { component: g.component, variable: g.variable, ...(g.attributeType ? { attributeType: g.attributeType } : {}) };
-          const v = findVariable(vars, g);
-          if (v === 'component') return { attributeStatus: 'UnknownComponent', ...ids };
-          if (v === 'variable') return { attributeStatus: 'UnknownVariable', ...ids };
-          if ((g.attributeType ?? 'Actual') !== 'Actual') return { attributeStatus: 'NotSupportedAttributeType', ...ids };
-          return { attributeStatus: 'Accepted', attributeValue: v.value().slice(0, 2500), ...ids };
+          const { ids, v, refused } = lookUp(vars, g);
+          return refused ?? { attributeStatus: 'Accepted', attributeValue: v.value().slice(0, 2500), ...ids };
         }),
       };
     })
@@ -184,11 +180,8 @@ export function registerRoutes201(rpc: RpcConnection, d: Route201Deps): void {
       const vars = d.siteVariables();
       return {
         setVariableResult: req.setVariableData.map((s) => {
-          const ids = { component: s.component, variable: s.variable, ...(s.attributeType ? { attributeType: s.attributeType } : {}) };
-          const v = findVariable(vars, s);
-          if (v === 'component') return { attributeStatus: 'UnknownComponent', ...ids };
-          if (v === 'variable') return { attributeStatus: 'UnknownVariable', ...ids };
-          if ((s.attributeType ?? 'Actual') !== 'Actual') return { attributeStatus: 'NotSupportedAttributeType', ...ids };
+          const { ids, v, refused } = lookUp(vars, s);
+          if (refused) return refused;
           if (v.mutability === 'ReadOnly' || !v.key16) return { attributeStatus: 'Rejected', ...ids, attributeStatusInfo: { reasonCode: 'ReadOnly' } };
           const status = d.siteConfig.change(v.key16, s.attributeValue);
           return { attributeStatus: status === 'Accepted' ? 'Accepted' : 'Rejected', ...ids };
@@ -229,3 +222,20 @@ export const CLOUD_COMMANDS_201 = [
   'CancelReservation', 'SetChargingProfile', 'ClearChargingProfile', 'GetChargingProfiles', 'GetCompositeSchedule', 'GetVariables',
   'SetVariables', 'GetBaseReport', 'SendLocalList', 'GetLocalListVersion', 'ClearCache', 'DataTransfer', 'GetTransactionStatus',
 ] as const;
+
+type VariableRef = { component: any; variable: any; attributeType?: string };
+
+/**
+ * A GetVariables / SetVariables entry looked up among the site's variables: the ids every answer
+ * repeats, and the variable — or the answer refusing it (unknown component or variable, an
+ * attribute type other than Actual).
+ */
+function lookUp(vars: readonly SiteVariable[], r: VariableRef):
+  { ids: object; v: SiteVariable; refused?: undefined } | { ids: object; v?: undefined; refused: object } {
+  const ids = { component: r.component, variable: r.variable, ...(r.attributeType ? { attributeType: r.attributeType } : {}) };
+  const v = findVariable(vars, r);
+  if (v === 'component') return { ids, refused: { attributeStatus: 'UnknownComponent', ...ids } };
+  if (v === 'variable') return { ids, refused: { attributeStatus: 'UnknownVariable', ...ids } };
+  if ((r.attributeType ?? 'Actual') !== 'Actual') return { ids, refused: { attributeStatus: 'NotSupportedAttributeType', ...ids } };
+  return { ids, v };
+}
